@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart: the checkpoint orchestrator.
+ *
+ * Writes the image in order: header, architecture header, the state of
+ * the tasks, trailer. The kinds of state are saved by their own files;
+ * this one only sequences them and turns a failure into an error record.
+ */
+#include <linux/atomic.h>
+#include <linux/checkpoint.h>
+#include <linux/errno.h>
+#include <linux/nsproxy.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/utsname.h>
+#include <linux/version.h>
+
+static atomic64_t ckpt_last_id = ATOMIC64_INIT(0);
+
+/* The uts names of the checkpointed task's namespace */
+static void checkpoint_uts(struct ckpt_ctx *ctx, struct ckpt_hdr_header *h)
+{
+	struct nsproxy *nsp;
+
+	BUILD_BUG_ON(sizeof(h->sysname) != sizeof(init_utsname()->sysname));
+	down_read(&uts_sem);
+	task_lock(ctx->root);
+	nsp = ctx->root->nsproxy;
+	if (nsp) {
+		struct new_utsname *uts = &nsp->uts_ns->name;
+
+		memcpy(h->sysname, uts->sysname, sizeof(h->sysname));
+		memcpy(h->nodename, uts->nodename, sizeof(h->nodename));
+		memcpy(h->release, uts->release, sizeof(h->release));
+		memcpy(h->version, uts->version, sizeof(h->version));
+		memcpy(h->machine, uts->machine, sizeof(h->machine));
+	}
+	task_unlock(ctx->root);
+	up_read(&uts_sem);
+}
+
+static int checkpoint_write_header(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_header *h;
+	struct timespec64 now;
+	int ret;
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	ktime_get_real_ts64(&now);
+	h->magic = CKPT_MAGIC_HEAD;
+	h->format = CKPT_FORMAT_VERSION;
+	h->arch = CKPT_ARCH_ID;
+	h->page_size = PAGE_SIZE;
+	h->flags = ctx->flags;
+	h->ckpt_id = ctx->ckpt_id;
+	h->time_sec = now.tv_sec;
+	h->time_nsec = now.tv_nsec;
+	h->kernel_version = LINUX_VERSION_CODE;
+	h->root_pid = ctx->root_pid;
+	checkpoint_uts(ctx, h);
+	ret = ckpt_write_obj(ctx, &h->h, CKPT_HDR_HEADER, sizeof(*h));
+	kfree(h);
+	return ret;
+}
+
+static int checkpoint_tasks(struct ckpt_ctx *ctx)
+{
+	/*
+	 * No kind of task state can be saved yet. Refuse, rather than
+	 * write an image that would restart into something else.
+	 */
+	ckpt_err(ctx, -EOPNOTSUPP,
+		 "pid %d: saving task state is not supported yet",
+		 ctx->root_pid);
+	return -EOPNOTSUPP;
+}
+
+static int checkpoint_write_trailer(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_trailer t = {
+		.magic = CKPT_MAGIC_TAIL,
+		.ckpt_id = ctx->ckpt_id,
+		.nr_records = ctx->nr_records,
+	};
+
+	return ckpt_write_obj(ctx, &t.h, CKPT_HDR_TRAILER, sizeof(t));
+}
+
+/**
+ * do_checkpoint() - write the image of ctx->root to ctx->file
+ * @ctx: checkpoint context, with the target checked and held
+ *
+ * On failure the image ends with a CKPT_HDR_ERROR record naming the
+ * cause (when the stream still takes it) and has no trailer.
+ *
+ * Return: the checkpoint id (positive) or a negative errno.
+ */
+long do_checkpoint(struct ckpt_ctx *ctx)
+{
+	int ret;
+
+	ctx->ckpt_id = atomic64_inc_return(&ckpt_last_id);
+	ret = checkpoint_write_header(ctx);
+	if (!ret)
+		ret = ckpt_arch_write_header(ctx);
+	if (!ret)
+		ret = checkpoint_tasks(ctx);
+	if (!ret)
+		ret = checkpoint_write_trailer(ctx);
+	if (ret) {
+		ckpt_err(ctx, ret, "pid %d: checkpoint failed", ctx->root_pid);
+		ckpt_write_error(ctx);
+		return ret;
+	}
+	return ctx->ckpt_id;
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart: reading and writing the records of an image.
+ *
+ * The image is a stream: it is written and read strictly in order and
+ * never seeked, so that a pipe works as well as a file. Every record is a
+ * struct ckpt_hdr followed by its payload and zero padding up to
+ * CKPT_RECORD_ALIGN. Readers check the type and the length of a record
+ * before they look at its payload.
+ */
+#include <linux/align.h>
+#include <linux/checkpoint.h>
+#include <linux/err.h>
+#include <linux/errno.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+static const u8 ckpt_zero_pad[CKPT_RECORD_ALIGN];
+
+static u32 ckpt_pad_len(u32 len)
+{
+	return ALIGN(len, CKPT_RECORD_ALIGN) - len;
+}
+
+/**
+ * ckpt_kwrite() - write a buffer to the image
+ * @ctx: checkpoint context
+ * @buf: data to write
+ * @len: number of bytes
+ *
+ * Return: 0 when all @len bytes were written, else a negative errno.
+ */
+int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = kernel_write(ctx->file, buf, len, ctx->ppos);
+
+		if (n < 0)
+			return n;
+		if (!n)
+			return -EIO;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* A record whose header is at the start of @a: @a, then @b, then padding */
+static int ckpt_write_parts(struct ckpt_ctx *ctx, const void *a, u32 alen,
+			    const void *b, u32 blen)
+{
+	u32 len = alen + blen;
+	int ret;
+
+	ret = ckpt_kwrite(ctx, a, alen);
+	if (!ret && blen)
+		ret = ckpt_kwrite(ctx, b, blen);
+	if (!ret)
+		ret = ckpt_kwrite(ctx, ckpt_zero_pad, ckpt_pad_len(len));
+	if (!ret)
+		ctx->nr_records++;
+	return ret;
+}
+
+/**
+ * ckpt_write_obj() - write a fixed-size record
+ * @ctx: checkpoint context
+ * @h: the record, starting with its header
+ * @type: record type, stored into @h
+ * @len: size of the record, header included, stored into @h
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_write_obj(struct ckpt_ctx *ctx, struct ckpt_hdr *h, u32 type, u32 len)
+{
+	if (WARN_ON_ONCE(len < sizeof(*h) || len > CKPT_RECORD_MAX))
+		return -EINVAL;
+	h->type = type;
+	h->len = len;
+	return ckpt_write_parts(ctx, h, len, NULL, 0);
+}
+
+/**
+ * ckpt_write_buffer() - write a record made of a bare header and a buffer
+ * @ctx: checkpoint context
+ * @type: record type
+ * @data: payload
+ * @len: payload size in bytes
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_write_buffer(struct ckpt_ctx *ctx, u32 type, const void *data,
+		      u32 len)
+{
+	struct ckpt_hdr h = { .type = type };
+
+	if (len > CKPT_RECORD_MAX - sizeof(h))
+		return -E2BIG;
+	h.len = sizeof(h) + len;
+	return ckpt_write_parts(ctx, &h, sizeof(h), data, len);
+}
+
+/**
+ * ckpt_write_error() - write the error reported with ckpt_err() as a record
+ * @ctx: checkpoint context
+ *
+ * Writes nothing if no error was reported.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_write_error(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_error e = {
+		.h.type = CKPT_HDR_ERROR,
+		.errnum = ctx->err_errno,
+	};
+	u32 n = strnlen(ctx->err_msg, sizeof(ctx->err_msg) - 1);
+
+	if (!ctx->err_errno)
+		return 0;
+	e.h.len = sizeof(e) + n + 1;
+	ctx->err_msg[n] = '\0';
+	return ckpt_write_parts(ctx, &e, sizeof(e), ctx->err_msg, n + 1);
+}
+
+/**
+ * ckpt_kread() - read exactly @len bytes from the image
+ * @ctx: restart context
+ * @buf: destination
+ * @len: number of bytes
+ *
+ * Return: 0, -EINVAL if the image ends before @len bytes, or the negative
+ * errno of the read.
+ */
+int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = kernel_read(ctx->file, buf, len, ctx->ppos);
+
+		if (n < 0)
+			return n;
+		if (!n) {
+			ckpt_err(ctx, -EINVAL, "image truncated after record %u",
+				 ctx->nr_records);
+			return -EINVAL;
+		}
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/**
+ * ckpt_read_hdr() - read and check the header of the next record
+ * @ctx: restart context
+ * @h: filled with the header
+ *
+ * Checks that the type is one this kernel knows and that the length is
+ * within bounds. The payload is left in the stream for
+ * ckpt_read_payload().
+ *
+ * Return: 0 or a negative errno (-EINVAL for a malformed header).
+ */
+int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
+{
+	int ret;
+
+	ret = ckpt_kread(ctx, h, sizeof(*h));
+	if (ret)
+		return ret;
+	ctx->nr_records++;
+	if (!h->type || h->type >= CKPT_HDR_TYPE_MAX) {
+		ckpt_err(ctx, -EINVAL, "record %u: unknown type %u",
+			 ctx->nr_records, h->type);
+		return -EINVAL;
+	}
+	if (h->len < sizeof(*h) || h->len > CKPT_RECORD_MAX) {
+		ckpt_err(ctx, -EINVAL, "record %u: bad length %u",
+			 ctx->nr_records, h->len);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * ckpt_read_payload() - read the rest of a record after its header
+ * @ctx: restart context
+ * @h: the header, as returned by ckpt_read_hdr()
+ * @buf: receives h->len - sizeof(*h) bytes
+ *
+ * Consumes the padding and checks that it is zero.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_read_payload(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
+		      void *buf)
+{
+	u32 pad = ckpt_pad_len(h->len);
+	u8 tail[CKPT_RECORD_ALIGN];
+	int ret;
+
+	ret = ckpt_kread(ctx, buf, h->len - sizeof(*h));
+	if (!ret)
+		ret = ckpt_kread(ctx, tail, pad);
+	if (ret)
+		return ret;
+	if (memchr_inv(tail, 0, pad)) {
+		ckpt_err(ctx, -EINVAL, "record %u: non-zero padding",
+			 ctx->nr_records);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ckpt_expect(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
+		       u32 type, u32 min_len, u32 max_len)
+{
+	if (h->type != type) {
+		ckpt_err(ctx, -EINVAL, "record %u: type %u where %u expected",
+			 ctx->nr_records, h->type, type);
+		return -EINVAL;
+	}
+	if (h->len < min_len || h->len > max_len) {
+		ckpt_err(ctx, -EINVAL,
+			 "record %u: length %u out of [%u, %u] for type %u",
+			 ctx->nr_records, h->len, min_len, max_len, type);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * ckpt_read_obj() - read a fixed-size record of a given type
+ * @ctx: restart context
+ * @h: buffer of @len bytes for the record, header included
+ * @type: the record type expected next in the stream
+ * @len: the exact record length expected
+ *
+ * Return: 0, -EINVAL if the next record is not of @type and @len, or
+ * another negative errno.
+ */
+int ckpt_read_obj(struct ckpt_ctx *ctx, struct ckpt_hdr *h, u32 type, u32 len)
+{
+	int ret;
+
+	if (WARN_ON_ONCE(len < sizeof(*h)))
+		return -EINVAL;
+	ret = ckpt_read_hdr(ctx, h);
+	if (!ret)
+		ret = ckpt_expect(ctx, h, type, len, len);
+	if (!ret)
+		ret = ckpt_read_payload(ctx, h, h + 1);
+	return ret;
+}
+
+/**
+ * ckpt_read_obj_alloc() - read a variable-size record of a given type
+ * @ctx: restart context
+ * @type: the record type expected next in the stream
+ * @min_len: smallest acceptable record length, header included
+ * @max_len: largest acceptable record length, at most CKPT_RECORD_ALLOC_MAX
+ *
+ * Return: the record (header included, its length in ->len), to be freed
+ * with kfree(), or an ERR_PTR().
+ */
+void *ckpt_read_obj_alloc(struct ckpt_ctx *ctx, u32 type, u32 min_len,
+			  u32 max_len)
+{
+	struct ckpt_hdr h, *buf;
+	int ret;
+
+	if (WARN_ON_ONCE(min_len < sizeof(h) || min_len > max_len ||
+			 max_len > CKPT_RECORD_ALLOC_MAX))
+		return ERR_PTR(-EINVAL);
+	ret = ckpt_read_hdr(ctx, &h);
+	if (!ret)
+		ret = ckpt_expect(ctx, &h, type, min_len, max_len);
+	if (ret)
+		return ERR_PTR(ret);
+	buf = kmalloc(h.len, GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	*buf = h;
+	ret = ckpt_read_payload(ctx, &h, buf + 1);
+	if (ret) {
+		kfree(buf);
+		return ERR_PTR(ret);
+	}
+	return buf;
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart: the system calls, the operation context and the
+ * permission checks.
+ */
+#include <linux/cgroup.h>
+#include <linux/checkpoint.h>
+#include <linux/errno.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/syscalls.h>
+
+/**
+ * ckpt_ctx_alloc() - set up the context of one operation
+ * @op: checkpoint or restart
+ * @file: the image stream; the context takes a reference
+ * @flags: system call flags
+ *
+ * Return: the context, or an ERR_PTR().
+ */
+struct ckpt_ctx *ckpt_ctx_alloc(enum ckpt_op op, struct file *file,
+				unsigned long flags)
+{
+	struct ckpt_ctx *ctx;
+	int ret;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	ctx->op = op;
+	ctx->flags = flags;
+	ctx->file = get_file(file);
+	ctx->ppos = (file->f_mode & FMODE_STREAM) ? NULL : &file->f_pos;
+	ret = ckpt_objhash_alloc(ctx);
+	if (ret) {
+		ckpt_ctx_free(ctx);
+		return ERR_PTR(ret);
+	}
+	return ctx;
+}
+
+/**
+ * ckpt_ctx_free() - release a context and everything it holds
+ * @ctx: the context, may be NULL
+ */
+void ckpt_ctx_free(struct ckpt_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	ckpt_objhash_free(ctx);
+	if (ctx->root)
+		put_task_struct(ctx->root);
+	fput(ctx->file);
+	kfree(ctx);
+}
+
+/**
+ * ckpt_err() - report why the operation fails
+ * @ctx: checkpoint or restart context
+ * @err: negative errno the operation will return
+ * @fmt: printf-style message naming the resource, e.g. "fd 5: socket"
+ *
+ * The first report wins: it is the cause, later ones are consequences.
+ * A failed checkpoint writes it into the image as a CKPT_HDR_ERROR record.
+ */
+void ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...)
+{
+	va_list args;
+
+	if (ctx->err_errno)
+		return;
+	ctx->err_errno = -err;
+	va_start(args, fmt);
+	vsnprintf(ctx->err_msg, sizeof(ctx->err_msg), fmt, args);
+	va_end(args);
+}
+
+/* A task can be checkpointed by current if it could be ptrace-attached
+ * and, unless it is current, if it cannot run while its state is read.
+ */
+static int ckpt_may_checkpoint(struct task_struct *task)
+{
+	if (task->flags & PF_KTHREAD)
+		return -EPERM;
+	if (!ptrace_may_access(task, PTRACE_MODE_ATTACH_REALCREDS))
+		return -EPERM;
+	if (task == current)
+		return 0;
+	if (task->flags & PF_EXITING)
+		return -ESRCH;
+	if (!task_is_stopped_or_traced(task) && !cgroup_task_frozen(task))
+		return -EBUSY;
+	return 0;
+}
+
+/* An interrupted checkpoint or restart has consumed part of the stream:
+ * it must not be restarted transparently.
+ */
+static long ckpt_syscall_ret(long ret)
+{
+	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
+	    ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK)
+		return -EINTR;
+	return ret;
+}
+
+SYSCALL_DEFINE3(checkpoint, pid_t, pid, int, fd, unsigned long, flags)
+{
+	struct task_struct *task;
+	struct ckpt_ctx *ctx;
+	struct fd f;
+	long ret;
+
+	if (flags & ~CHECKPOINT_FLAGS_ALL || pid < 0)
+		return -EINVAL;
+
+	f = fdget_pos(fd);
+	if (!fd_file(f))
+		return -EBADF;
+	ret = -EBADF;
+	if (!(fd_file(f)->f_mode & FMODE_WRITE))
+		goto out_fd;
+
+	ret = -ESRCH;
+	task = pid ? find_get_task_by_vpid(pid) : get_task_struct(current);
+	if (!task)
+		goto out_fd;
+	ret = ckpt_may_checkpoint(task);
+	if (ret)
+		goto out_task;
+
+	ctx = ckpt_ctx_alloc(CKPT_OP_CHECKPOINT, fd_file(f), flags);
+	if (IS_ERR(ctx)) {
+		ret = PTR_ERR(ctx);
+		goto out_task;
+	}
+	ctx->root = task;
+	ctx->root_pid = task_pid_vnr(task);
+	ret = do_checkpoint(ctx);
+	ckpt_ctx_free(ctx);
+	goto out_fd;
+
+out_task:
+	put_task_struct(task);
+out_fd:
+	fdput_pos(f);
+	return ckpt_syscall_ret(ret);
+}
+
+SYSCALL_DEFINE3(restart, pid_t, pid, int, fd, unsigned long, flags)
+{
+	struct task_struct *task;
+	struct ckpt_ctx *ctx;
+	struct fd f;
+	long ret;
+
+	if (flags & ~RESTART_FLAGS_ALL || pid < 0)
+		return -EINVAL;
+
+	f = fdget_pos(fd);
+	if (!fd_file(f))
+		return -EBADF;
+	ret = -EBADF;
+	if (!(fd_file(f)->f_mode & FMODE_READ))
+		goto out_fd;
+
+	/* Joining a restart coordinated by another task comes with trees */
+	if (pid) {
+		ret = -ESRCH;
+		task = find_get_task_by_vpid(pid);
+		if (!task)
+			goto out_fd;
+		ret = same_thread_group(task, current) ? 0 : -EINVAL;
+		put_task_struct(task);
+		if (ret)
+			goto out_fd;
+	}
+
+	ctx = ckpt_ctx_alloc(CKPT_OP_RESTART, fd_file(f), flags);
+	if (IS_ERR(ctx)) {
+		ret = PTR_ERR(ctx);
+		goto out_fd;
+	}
+	ctx->root = get_task_struct(current);
+	ctx->root_pid = task_pid_vnr(current);
+	ret = do_restart(ctx);
+	if (ret && ctx->err_errno)
+		pr_debug("restart of pid %d: %s\n", ctx->root_pid, ctx->err_msg);
+	ckpt_ctx_free(ctx);
+
+out_fd:
+	fdput_pos(f);
+	return ckpt_syscall_ret(ret);
+}

@@ -1,0 +1,57 @@
+#!/bin/sh
+# Build the guest initramfs: busybox, /init, the tools and the tests.
+# The archive is made by the kernel's own gen_init_cpio from a list, so
+# device nodes need no root and the result does not depend on the host.
+#
+# usage: mkinitramfs.sh REPO BUILD OUT.cpio
+set -eu
+
+REPO=$1
+BUILD=$2
+OUT=$3
+KSRC=$BUILD/linux
+GEN=$BUILD/gen_init_cpio
+LIST=$BUILD/initramfs.list
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+
+[ -x "$BUSYBOX" ] || { echo "mkinitramfs: $BUSYBOX missing (busybox-static)" >&2; exit 1; }
+if [ ! -x "$GEN" ] || [ "$KSRC/usr/gen_init_cpio.c" -nt "$GEN" ]; then
+	gcc -O2 -o "$GEN" "$KSRC/usr/gen_init_cpio.c"
+fi
+
+{
+	for d in /bin /sbin /usr /usr/bin /usr/sbin /proc /sys /dev /tmp /root \
+		 /etc /tests /run /var; do
+		echo "dir $d 0755 0 0"
+	done
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "nod /dev/null 0666 0 0 c 1 3"
+	echo "file /bin/busybox $BUSYBOX 0755 0 0"
+	for app in $("$BUSYBOX" --list-full); do
+		[ "$app" = bin/busybox ] || echo "slink /$app /bin/busybox 0777 0 0"
+	done
+	echo "file /init $REPO/tests/guest/init 0755 0 0"
+	echo "file /tests/demo.sh $REPO/tests/guest/demo.sh 0755 0 0"
+	echo "file /etc/passwd $REPO/tests/guest/passwd 0644 0 0"
+	for t in "$BUILD"/tools/ckpt "$BUILD"/tools/mktree "$BUILD"/tools/ckptinfo; do
+		echo "file /usr/bin/$(basename "$t") $t 0755 0 0"
+	done
+	: > "$BUILD/tests.list"
+	for t in "$BUILD"/tests/*; do
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		echo "file /tests/$(basename "$t") $t 0755 0 0"
+		basename "$t" >> "$BUILD/tests.list"
+	done
+	echo "file /tests/list $BUILD/tests.list 0644 0 0"
+} > "$LIST.new"
+
+# Rebuild only when the list or a file in it changed
+if [ -f "$OUT" ] && cmp -s "$LIST.new" "$LIST" &&
+   [ -z "$(awk '$1 == "file" { print $3 }' "$LIST.new" | xargs -r find 2>/dev/null -newer "$OUT")" ]; then
+	rm -f "$LIST.new"
+	exit 0
+fi
+mv "$LIST.new" "$LIST"
+echo "  CPIO    $OUT"
+"$GEN" "$LIST" > "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"

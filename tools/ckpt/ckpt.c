@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt - checkpoint a process
+ *
+ * Stops the process (unless it is stopped already), has the kernel write
+ * its image to standard output or to a file, and puts the process back
+ * as it was, or kills it with -k once the image is safely stored.
+ */
+#include <err.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ckpt_sys.h"
+#include "ckpt_util.h"
+#include "freeze.h"
+#include "output.h"
+
+struct options {
+	pid_t pid;
+	const char *file;	/* NULL: stdout */
+	bool kill;
+	bool verbose;
+	unsigned long flags;	/* checkpoint(2) flags */
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: %s [-kv] [-o FILE] PID\n"
+		"Checkpoint process PID, writing the image to standard output or FILE.\n"
+		"  -k       kill the process after a successful checkpoint\n"
+		"  -o FILE  write the image to FILE (created with mode 0600)\n"
+		"  -v       report the checkpoint id on standard error\n",
+		program_invocation_short_name);
+}
+
+static int parse_args(int argc, char **argv, struct options *opt)
+{
+	int c;
+
+	memset(opt, 0, sizeof(*opt));
+	opterr = 0;
+	while ((c = getopt(argc, argv, "hko:v")) != -1) {
+		switch (c) {
+		case 'k':
+			opt->kill = true;
+			break;
+		case 'o':
+			opt->file = optarg;
+			break;
+		case 'v':
+			opt->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_SUCCESS);
+		default:
+			if (optopt == 'o')
+				warnx("option -o needs a FILE");
+			else
+				warnx("unknown option -%c", optopt);
+			return -1;
+		}
+	}
+	if (argc - optind != 1)
+		return -1;
+	opt->pid = ckpt_parse_pid(argv[optind]);
+	if (opt->pid < 0) {
+		warnx("invalid pid '%s'", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Interruptions are noticed, not fatal: the target must be put back. */
+static int catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = on_signal };
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < CKPT_ARRAY_SIZE(sigs); i++) {
+		if (sigaction(sigs[i], &sa, NULL) < 0) {
+			warn("sigaction");
+			return -1;
+		}
+	}
+	/* A closed output must be an error to report, not death */
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) < 0) {
+		warn("sigaction");
+		return -1;
+	}
+	return 0;
+}
+
+static void report_failure(pid_t pid, int err, const struct output *o)
+{
+	fprintf(stderr, "%s: checkpoint of %d failed: %s", program_invocation_short_name,
+		pid, strerror(err));
+	if (o->stream.have_error) {
+		fputs(": ", stderr);
+		ckpt_print_str(stderr, o->stream.error.msg, sizeof(o->stream.error.msg));
+	}
+	fputc('\n', stderr);
+}
+
+/* After a successful checkpoint(2): is the image usable? */
+static bool image_ok(const struct options *opt, long id, const struct output *o)
+{
+	switch (o->verdict) {
+	case CKPT_IMAGE_COMPLETE:
+		return true;
+	case CKPT_IMAGE_IOERR:
+		warnx("%s: cannot read the image back: %s", o->name, o->stream.err);
+		return false;
+	default:
+		warnx("checkpoint %ld of %d wrote an unusable image to %s: %s",
+		      id, opt->pid, o->name, o->stream.err);
+		return false;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	struct output out;
+	struct target t;
+	bool ok;
+	long id;
+	int err;
+
+	if (parse_args(argc, argv, &opt) < 0) {
+		usage(stderr);
+		return EXIT_FAILURE;
+	}
+	if (opt.pid == getpid()) {
+		warnx("cannot checkpoint myself");
+		return EXIT_FAILURE;
+	}
+	if (!ckpt_sys_has_checkpoint()) {
+		warnx("this kernel has no checkpoint support (%s)",
+		      ckpt_sys_probe_detail(errno));
+		return EXIT_FAILURE;
+	}
+	if (catch_signals() < 0 || output_open(&out, opt.file) < 0)
+		return EXIT_FAILURE;
+
+	t.pid = opt.pid;
+	if (target_freeze(&t, &interrupted) < 0) {
+		output_close(&out);
+		return EXIT_FAILURE;
+	}
+	if (output_start(&out) < 0) {
+		target_thaw(&t);
+		output_close(&out);
+		return EXIT_FAILURE;
+	}
+
+	id = ckpt_sys_checkpoint(opt.pid, out.kfd, opt.flags);
+	err = errno;
+	/* Unless it is to be killed, the target need not wait for the output */
+	if (!opt.kill)
+		target_thaw(&t);
+
+	ok = output_finish(&out, opt.kill) == 0;
+	if (id < 0) {
+		report_failure(opt.pid, err, &out);
+		ok = false;
+	} else if (ok) {
+		ok = image_ok(&opt, id, &out);
+	}
+	if (output_close(&out) < 0)
+		ok = false;
+	if (interrupted) {
+		warnx("interrupted by signal %d (%s)", (int)interrupted,
+		      strsignal(interrupted));
+		ok = false;
+	}
+
+	if (opt.kill) {
+		if (ok)
+			ok = target_kill(&t) == 0;
+		else
+			target_thaw(&t);
+	}
+	if (ok && opt.verbose)
+		fprintf(stderr, "%s: checkpoint id %ld\n", program_invocation_short_name, id);
+	return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}
