@@ -8,6 +8,7 @@
  */
 #include <linux/atomic.h>
 #include <linux/checkpoint.h>
+#include <linux/kernel.h>
 #include <linux/errno.h>
 #include <linux/nsproxy.h>
 #include <linux/sched.h>
@@ -18,6 +19,16 @@
 #include <linux/version.h>
 
 static atomic64_t ckpt_last_id = ATOMIC64_INIT(0);
+
+/* KERNEL_VERSION() of the running kernel, from its release string */
+static u32 checkpoint_kernel_version(void)
+{
+	unsigned int a = 0, b = 0, c = 0;
+
+	if (sscanf(init_utsname()->release, "%u.%u.%u", &a, &b, &c) < 2)
+		return 0;
+	return KERNEL_VERSION(a, b, c);
+}
 
 /* The uts names of the checkpointed task's namespace */
 static void checkpoint_uts(struct ckpt_ctx *ctx, struct ckpt_hdr_header *h)
@@ -59,7 +70,7 @@ static int checkpoint_write_header(struct ckpt_ctx *ctx)
 	h->ckpt_id = ctx->ckpt_id;
 	h->time_sec = now.tv_sec;
 	h->time_nsec = now.tv_nsec;
-	h->kernel_version = LINUX_VERSION_CODE;
+	h->kernel_version = checkpoint_kernel_version();
 	h->root_pid = ctx->root_pid;
 	checkpoint_uts(ctx, h);
 	ret = ckpt_write_obj(ctx, &h->h, CKPT_HDR_HEADER, sizeof(*h));

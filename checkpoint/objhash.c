@@ -14,6 +14,7 @@
  * its address together with its kind (its ops), so that two kinds of
  * object that happen to share an address stay apart.
  */
+#include <linux/bits.h>
 #include <linux/checkpoint.h>
 #include <linux/err.h>
 #include <linux/errno.h>
@@ -23,7 +24,7 @@
 #include <linux/slab.h>
 
 #define CKPT_OBJHASH_BITS	9
-#define CKPT_OBJHASH_SIZE	(1U << CKPT_OBJHASH_BITS)
+#define CKPT_OBJHASH_SIZE	BIT(CKPT_OBJHASH_BITS)
 
 struct ckpt_obj {
 	struct hlist_node by_ptr;

@@ -22,7 +22,8 @@ $CP --terse -f $KFILES checkpoint/Kconfig checkpoint/Makefile \
 
 echo "  LINT    checkpatch --strict (patches/)"
 for p in $(grep -v '^#' patches/series); do
-	$CP "patches/$p" || { echo "  in patches/$p"; rc=1; }
+	# on stdin: checkpatch reads a git-tracked file as source, not a patch
+	$CP - < "patches/$p" || { echo "  in patches/$p"; rc=1; }
 done
 
 echo "  LINT    kernel-doc"

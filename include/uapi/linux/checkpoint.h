@@ -76,7 +76,7 @@ struct ckpt_hdr {
  * @ckpt_id: the checkpoint id that checkpoint(2) returned
  * @time_sec: wall-clock time of the checkpoint, seconds since the epoch
  * @time_nsec: nanoseconds part of @time_sec
- * @kernel_version: LINUX_VERSION_CODE of the writer
+ * @kernel_version: KERNEL_VERSION() of the writer's release (0 if unknown)
  * @root_pid: the pid given to checkpoint(2), in the caller's pid namespace
  * @__pad: zero
  * @sysname: utsname of the writer, NUL-terminated
