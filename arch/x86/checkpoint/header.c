@@ -10,8 +10,8 @@
 #include <linux/errno.h>
 #include <asm/fpu/types.h>
 
-/* XSAVE legacy area and header: the least any XSAVE buffer holds */
-#define CKPT_XSTATE_MIN	(512 + 64)
+/* The legacy FXSAVE area: the least any FPU save area holds */
+#define CKPT_XSTATE_MIN	512
 /* Far above any XSAVE area of today's CPUs (AMX tiles included) */
 #define CKPT_XSTATE_MAX	(64U << 10)
 
