@@ -109,6 +109,19 @@ static long ckpt_syscall_ret(long ret)
 	return ret;
 }
 
+/* The image stream, open for @mode, its position held as by read(2) */
+static int ckpt_fdget(int fd, fmode_t mode, struct fd *f)
+{
+	*f = fdget_pos(fd);
+	if (!fd_file(*f))
+		return -EBADF;
+	if (!(fd_file(*f)->f_mode & mode)) {
+		fdput_pos(*f);
+		return -EBADF;
+	}
+	return 0;
+}
+
 SYSCALL_DEFINE3(checkpoint, pid_t, pid, int, fd, unsigned long, flags)
 {
 	struct task_struct *task;
@@ -119,12 +132,9 @@ SYSCALL_DEFINE3(checkpoint, pid_t, pid, int, fd, unsigned long, flags)
 	if (flags & ~CHECKPOINT_FLAGS_ALL || pid < 0)
 		return -EINVAL;
 
-	f = fdget_pos(fd);
-	if (!fd_file(f))
-		return -EBADF;
-	ret = -EBADF;
-	if (!(fd_file(f)->f_mode & FMODE_WRITE))
-		goto out_fd;
+	ret = ckpt_fdget(fd, FMODE_WRITE, &f);
+	if (ret)
+		return ret;
 
 	ret = -ESRCH;
 	task = pid ? find_get_task_by_vpid(pid) : get_task_struct(current);
@@ -162,12 +172,9 @@ SYSCALL_DEFINE3(restart, pid_t, pid, int, fd, unsigned long, flags)
 	if (flags & ~RESTART_FLAGS_ALL || pid < 0)
 		return -EINVAL;
 
-	f = fdget_pos(fd);
-	if (!fd_file(f))
-		return -EBADF;
-	ret = -EBADF;
-	if (!(fd_file(f)->f_mode & FMODE_READ))
-		goto out_fd;
+	ret = ckpt_fdget(fd, FMODE_READ, &f);
+	if (ret)
+		return ret;
 
 	/* Joining a restart coordinated by another task comes with trees */
 	if (pid) {
