@@ -63,6 +63,13 @@ commit "x86/checkpoint: add the architecture header" \
 image that needs features the restarting CPU lacks." \
 	arch/x86/checkpoint
 
+if [ -n "$(ls "$REPO/Documentation/checkpoint" 2>/dev/null)" ]; then
+	commit "Documentation/checkpoint: describe checkpoint/restart" \
+"What works, how to use the system calls and the tools, and the image
+format." \
+		Documentation/checkpoint
+fi
+
 for p in $(grep -v '^#' "$REPO/patches/series"); do
 	subject=$(sed -n 's/^Subject: \(\[PATCH[^]]*\] \)\{0,1\}//p' "$REPO/patches/$p" | head -n 1)
 	body=$(sed -n '/^Subject:/,/^---$/p' "$REPO/patches/$p" | sed '1d;$d' |
@@ -71,13 +78,6 @@ for p in $(grep -v '^#' "$REPO/patches/series"); do
 	git_ add -A
 	git_ commit -q -m "$subject" -m "$body" -m "Signed-off-by: $AUTHOR"
 done
-
-if [ -n "$(ls "$REPO/Documentation/checkpoint" 2>/dev/null)" ]; then
-	commit "Documentation/checkpoint: describe checkpoint/restart" \
-"What works, how to use the system calls and the tools, and the image
-format." \
-		Documentation/checkpoint
-fi
 
 git_ format-patch -q --cover-letter -o "$OUT" "$base..HEAD"
 cover=$(ls "$OUT"/0000-*.patch)
