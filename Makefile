@@ -15,7 +15,7 @@ KSRC    := $(BUILD)/linux
 VARIANT ?= default
 KOBJ     = $(BUILD)/obj-$(VARIANT)
 KIMAGE   = $(KOBJ)/arch/x86/boot/bzImage
-HDR     := $(BUILD)/headers/include
+HDR     := $(BUILD)/obj-headers/usr/include
 TOOLS   := $(BUILD)/tools
 TESTS   := $(BUILD)/tests
 INITRD  := $(BUILD)/initramfs.cpio
@@ -46,9 +46,10 @@ kernel: config
 	@echo "  KERNEL  $(VARIANT)"
 	@$(KMAKE) -j$(JOBS) bzImage
 
+# The exported uapi headers, as headers_install would give them, in the
+# objdir: regenerated only when they change (and no rsync needed)
 headers: tree
-	@$(MAKE) -s -C $(KSRC) O=$(BUILD)/obj-headers ARCH=x86_64 \
-		INSTALL_HDR_PATH=$(BUILD)/headers headers_install
+	@$(MAKE) -s -C $(KSRC) O=$(BUILD)/obj-headers ARCH=x86_64 headers
 
 tools: headers
 	@$(MAKE) -s -C tools OUT=$(TOOLS) HDR=$(HDR)

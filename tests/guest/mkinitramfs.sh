@@ -36,18 +36,27 @@ fi
 	for t in "$BUILD"/tools/ckpt "$BUILD"/tools/mktree "$BUILD"/tools/ckptinfo; do
 		echo "file /usr/bin/$(basename "$t") $t 0755 0 0"
 	done
-	: > "$BUILD/tests.list"
+	: > "$BUILD/tests.list.new"
 	for t in "$BUILD"/tests/*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
 		echo "file /tests/$(basename "$t") $t 0755 0 0"
-		basename "$t" >> "$BUILD/tests.list"
+		basename "$t" >> "$BUILD/tests.list.new"
 	done
 	echo "file /tests/list $BUILD/tests.list 0644 0 0"
 } > "$LIST.new"
+cmp -s "$BUILD/tests.list.new" "$BUILD/tests.list" ||
+	mv "$BUILD/tests.list.new" "$BUILD/tests.list"
+rm -f "$BUILD/tests.list.new"
 
 # Rebuild only when the list or a file in it changed
-if [ -f "$OUT" ] && cmp -s "$LIST.new" "$LIST" &&
-   [ -z "$(awk '$1 == "file" { print $3 }' "$LIST.new" | xargs -r find 2>/dev/null -newer "$OUT")" ]; then
+fresh() {
+	[ -f "$OUT" ] && cmp -s "$LIST.new" "$LIST" || return 1
+	for f in $(awk '$1 == "file" { print $3 }' "$LIST.new"); do
+		[ "$f" -nt "$OUT" ] && return 1
+	done
+	return 0
+}
+if fresh; then
 	rm -f "$LIST.new"
 	exit 0
 fi
