@@ -7,6 +7,7 @@
  */
 #include <kunit/test.h>
 #include <linux/checkpoint.h>
+#include <linux/align.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/shmem_fs.h>
@@ -25,13 +26,28 @@ static struct ckpt_ctx *image_open(struct kunit *test, const void *data,
 	file = shmem_kernel_file_setup("ckpt-kunit", 0, 0);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
 	if (len)
-		KUNIT_EXPECT_EQ(test, kernel_write(file, data, len, &pos), len);
+		KUNIT_ASSERT_EQ(test, kernel_write(file, data, len, &pos), len);
 	ctx = ckpt_ctx_alloc(CKPT_OP_RESTART, file, 0);
 	fput(file);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, image_ctx_free, ctx), 0);
 	KUNIT_ASSERT_NOT_NULL(test, ctx->ppos);
 	return ctx;
+}
+
+/*
+ * A context on a whole record of @type and @len with a zero payload, so
+ * that only the check under test can reject it, not a short stream.
+ */
+static struct ckpt_ctx *image_open_record(struct kunit *test, u32 type, u32 len)
+{
+	size_t size = ALIGN(len, CKPT_RECORD_ALIGN);
+	struct ckpt_hdr *h = kunit_kzalloc(test, size, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	h->type = type;
+	h->len = len;
+	return image_open(test, h, size);
 }
 
 static void image_rewind(struct ckpt_ctx *ctx)
@@ -78,6 +94,7 @@ static void image_roundtrip(struct kunit *test)
 static void image_rejects_bad_type(struct kunit *test)
 {
 	static const u32 types[] = { 0, CKPT_HDR_TYPE_MAX, 0xffffffff };
+	struct ckpt_hdr_trailer t;
 	struct ckpt_hdr h, bad;
 	struct ckpt_ctx *ctx;
 	int i;
@@ -92,11 +109,10 @@ static void image_rejects_bad_type(struct kunit *test)
 	}
 
 	/* A known type where another one is expected */
-	bad.type = CKPT_HDR_HEADER;
-	bad.len = sizeof(struct ckpt_hdr_trailer);
-	ctx = image_open(test, &bad, sizeof(bad));
-	KUNIT_EXPECT_EQ(test, ckpt_read_obj(ctx, &h, CKPT_HDR_TRAILER,
-					    sizeof(struct ckpt_hdr_trailer)), -EINVAL);
+	ctx = image_open_record(test, CKPT_HDR_HEADER, sizeof(struct ckpt_hdr_trailer));
+	KUNIT_EXPECT_EQ(test, ckpt_read_obj(ctx, &t.h, CKPT_HDR_TRAILER, sizeof(t)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, *ctx->ppos, sizeof(struct ckpt_hdr));
 }
 
 static void image_rejects_bad_len(struct kunit *test)
@@ -118,18 +134,25 @@ static void image_rejects_bad_len(struct kunit *test)
 	}
 
 	/* Valid in itself, but not the exact size of the expected record */
-	bad.type = CKPT_HDR_TRAILER;
-	bad.len = sizeof(t) + 8;
-	ctx = image_open(test, &bad, sizeof(bad));
+	ctx = image_open_record(test, CKPT_HDR_TRAILER, sizeof(t) + 8);
 	KUNIT_EXPECT_EQ(test, ckpt_read_obj(ctx, &t.h, CKPT_HDR_TRAILER, sizeof(t)),
 			-EINVAL);
+	KUNIT_EXPECT_EQ(test, *ctx->ppos, sizeof(struct ckpt_hdr));
 
 	/* Larger than what the caller of the allocating reader accepts */
-	bad.type = CKPT_HDR_ERROR;
-	bad.len = 65;
-	ctx = image_open(test, &bad, sizeof(bad));
+	ctx = image_open_record(test, CKPT_HDR_ERROR, 65);
 	buf = ckpt_read_obj_alloc(ctx, CKPT_HDR_ERROR, sizeof(bad), 64);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(buf), -EINVAL);
+	KUNIT_EXPECT_EQ(test, *ctx->ppos, sizeof(struct ckpt_hdr));
+
+	/* The same records are accepted where they fit */
+	ctx = image_open_record(test, CKPT_HDR_TRAILER, sizeof(t));
+	KUNIT_EXPECT_EQ(test, ckpt_read_obj(ctx, &t.h, CKPT_HDR_TRAILER, sizeof(t)), 0);
+	ctx = image_open_record(test, CKPT_HDR_ERROR, 65);
+	buf = ckpt_read_obj_alloc(ctx, CKPT_HDR_ERROR, sizeof(bad), 72);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(buf));
+	if (!IS_ERR(buf))
+		kfree(buf);
 }
 
 static void image_rejects_truncation(struct kunit *test)
@@ -249,6 +272,3 @@ static struct kunit_suite image_suite = {
 };
 
 kunit_test_suite(image_suite);
-
-MODULE_DESCRIPTION("KUnit tests for the checkpoint/restart image records");
-MODULE_LICENSE("GPL");

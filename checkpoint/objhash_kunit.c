@@ -160,6 +160,3 @@ static struct kunit_suite objhash_suite = {
 };
 
 kunit_test_suite(objhash_suite);
-
-MODULE_DESCRIPTION("KUnit tests for the checkpoint/restart object hash");
-MODULE_LICENSE("GPL");
