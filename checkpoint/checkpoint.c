@@ -102,15 +102,16 @@ static int checkpoint_write_trailer(struct ckpt_ctx *ctx)
 }
 
 /**
- * do_checkpoint() - write the image of ctx->root to ctx->file
+ * ckpt_do_checkpoint() - write the image of ctx->root to ctx->file
  * @ctx: checkpoint context, with the target checked and held
  *
  * On failure the image ends with a CKPT_HDR_ERROR record naming the
- * cause (when the stream still takes it) and has no trailer.
+ * cause (unless writing the stream is what failed) and has no trailer.
  *
- * Return: the checkpoint id (positive) or a negative errno.
+ * Return: the checkpoint id (positive), or the negative errno of the
+ * cause of the failure: the first error reported with ckpt_err().
  */
-long do_checkpoint(struct ckpt_ctx *ctx)
+long ckpt_do_checkpoint(struct ckpt_ctx *ctx)
 {
 	int ret;
 
@@ -125,7 +126,7 @@ long do_checkpoint(struct ckpt_ctx *ctx)
 	if (ret) {
 		ckpt_err(ctx, ret, "pid %d: checkpoint failed", ctx->root_pid);
 		ckpt_write_error(ctx);
-		return ret;
+		return -ctx->err_errno;
 	}
 	return ctx->ckpt_id;
 }

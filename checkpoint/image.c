@@ -15,8 +15,21 @@
 #include <linux/fs.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uio.h>
 
 static const u8 ckpt_zero_pad[CKPT_RECORD_ALIGN];
+
+/*
+ * A stream that a signal interrupted has been partly consumed: the system
+ * call must fail with EINTR rather than be restarted.
+ */
+static int ckpt_io_err(ssize_t err)
+{
+	if (err == -ERESTARTSYS || err == -ERESTARTNOINTR ||
+	    err == -ERESTARTNOHAND || err == -ERESTART_RESTARTBLOCK)
+		return -EINTR;
+	return err;
+}
 
 static u32 ckpt_pad_len(u32 len)
 {
@@ -29,17 +42,28 @@ static u32 ckpt_pad_len(u32 len)
  * @buf: data to write
  * @len: number of bytes
  *
- * Return: 0 when all @len bytes were written, else a negative errno.
+ * The image is written like write(2) would: at the file's position, and
+ * a pipe without readers raises SIGPIPE. After a failure the stream is
+ * marked broken and takes no more records.
+ *
+ * Return: 0 when all @len bytes were written, else a negative errno
+ * (-EINTR when a signal interrupted the write).
  */
 int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len)
 {
-	while (len) {
-		ssize_t n = kernel_write(ctx->file, buf, len, ctx->ppos);
+	struct kvec kv;
+	struct iov_iter iter;
+	ssize_t n;
 
-		if (n < 0)
-			return n;
-		if (!n)
-			return -EIO;
+	while (len) {
+		kv.iov_base = (void *)buf;
+		kv.iov_len = len;
+		iov_iter_kvec(&iter, ITER_SOURCE, &kv, 1, len);
+		n = vfs_iter_write(ctx->file, &iter, ctx->ppos, 0);
+		if (n <= 0) {
+			ctx->stream_broken = true;
+			return ckpt_io_err(n ?: -EIO);
+		}
 		buf += n;
 		len -= n;
 	}
@@ -105,7 +129,8 @@ int ckpt_write_buffer(struct ckpt_ctx *ctx, u32 type, const void *data,
  * ckpt_write_error() - write the error reported with ckpt_err() as a record
  * @ctx: checkpoint context
  *
- * Writes nothing if no error was reported.
+ * Writes nothing if no error was reported, or if the stream itself failed:
+ * the record would land in the middle of a partly written one.
  *
  * Return: 0 or a negative errno.
  */
@@ -117,7 +142,7 @@ int ckpt_write_error(struct ckpt_ctx *ctx)
 	};
 	u32 n = strnlen(ctx->err_msg, sizeof(ctx->err_msg) - 1);
 
-	if (!ctx->err_errno)
+	if (!ctx->err_errno || ctx->stream_broken)
 		return 0;
 	e.h.len = sizeof(e) + n + 1;
 	ctx->err_msg[n] = '\0';
@@ -131,15 +156,21 @@ int ckpt_write_error(struct ckpt_ctx *ctx)
  * @len: number of bytes
  *
  * Return: 0, -EINVAL if the image ends before @len bytes, or the negative
- * errno of the read.
+ * errno of the read (-EINTR when a signal interrupted it).
  */
 int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len)
 {
-	while (len) {
-		ssize_t n = kernel_read(ctx->file, buf, len, ctx->ppos);
+	struct kvec kv;
+	struct iov_iter iter;
+	ssize_t n;
 
+	while (len) {
+		kv.iov_base = buf;
+		kv.iov_len = len;
+		iov_iter_kvec(&iter, ITER_DEST, &kv, 1, len);
+		n = vfs_iter_read(ctx->file, &iter, ctx->ppos, 0);
 		if (n < 0)
-			return n;
+			return ckpt_io_err(n);
 		if (!n) {
 			ckpt_err(ctx, -EINVAL, "image truncated after record %u",
 				 ctx->nr_records);
@@ -157,8 +188,7 @@ int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len)
  * @h: filled with the header
  *
  * Checks that the type is one this kernel knows and that the length is
- * within bounds. The payload is left in the stream for
- * ckpt_read_payload().
+ * within bounds. The payload is left in the stream.
  *
  * Return: 0 or a negative errno (-EINVAL for a malformed header).
  */
@@ -183,18 +213,13 @@ int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
 	return 0;
 }
 
-/**
- * ckpt_read_payload() - read the rest of a record after its header
- * @ctx: restart context
- * @h: the header, as returned by ckpt_read_hdr()
- * @buf: receives h->len - sizeof(*h) bytes
- *
- * Consumes the padding and checks that it is zero.
- *
- * Return: 0 or a negative errno.
+/*
+ * The rest of a record after its header: h->len - sizeof(*h) bytes into
+ * @buf, which the caller sized after checking h->len. Consumes the padding
+ * and checks that it is zero.
  */
-int ckpt_read_payload(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
-		      void *buf)
+static int ckpt_read_payload(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
+			     void *buf)
 {
 	u32 pad = ckpt_pad_len(h->len);
 	u8 tail[CKPT_RECORD_ALIGN];

@@ -79,12 +79,13 @@ static int restore_tasks(struct ckpt_ctx *ctx)
 }
 
 /**
- * do_restart() - rebuild the state in ctx->file into the calling task
+ * ckpt_do_restart() - rebuild the state in ctx->file into the calling task
  * @ctx: restart context
  *
- * Return: 0 or a negative errno; -EINVAL for any malformed image.
+ * Return: 0, or the negative errno of the cause of the failure (the first
+ * error reported with ckpt_err()); -EINVAL for any malformed image.
  */
-long do_restart(struct ckpt_ctx *ctx)
+long ckpt_do_restart(struct ckpt_ctx *ctx)
 {
 	int ret;
 
@@ -93,5 +94,7 @@ long do_restart(struct ckpt_ctx *ctx)
 		ret = ckpt_arch_read_header(ctx);
 	if (!ret)
 		ret = restore_tasks(ctx);
+	if (ret && ctx->err_errno)
+		ret = -ctx->err_errno;
 	return ret;
 }

@@ -85,41 +85,40 @@ void ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...)
  */
 static int ckpt_may_checkpoint(struct task_struct *task)
 {
+	if (task->flags & PF_EXITING)
+		return -ESRCH;
 	if (task->flags & PF_KTHREAD)
 		return -EPERM;
 	if (!ptrace_may_access(task, PTRACE_MODE_ATTACH_REALCREDS))
 		return -EPERM;
 	if (task == current)
 		return 0;
-	if (task->flags & PF_EXITING)
-		return -ESRCH;
 	if (!task_is_stopped_or_traced(task) && !cgroup_task_frozen(task))
 		return -EBUSY;
 	return 0;
 }
 
-/* An interrupted checkpoint or restart has consumed part of the stream:
- * it must not be restarted transparently.
+/*
+ * The image stream: open for @mode (-EBADF), and a file the kernel can
+ * read or write through iterators (-EINVAL), its position held as read(2)
+ * and write(2) hold it.
  */
-static long ckpt_syscall_ret(long ret)
-{
-	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
-	    ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK)
-		return -EINTR;
-	return ret;
-}
-
-/* The image stream, open for @mode, its position held as by read(2) */
 static int ckpt_fdget(int fd, fmode_t mode, struct fd *f)
 {
+	const struct file_operations *fops;
+	int ret = 0;
+
 	*f = fdget_pos(fd);
-	if (!fd_file(*f))
+	if (fd_empty(*f))
 		return -EBADF;
-	if (!(fd_file(*f)->f_mode & mode)) {
+	fops = fd_file(*f)->f_op;
+	if (!(fd_file(*f)->f_mode & mode))
+		ret = -EBADF;
+	else if (mode == FMODE_WRITE ? !fops->write_iter : !fops->read_iter)
+		ret = -EINVAL;
+	if (ret)
 		fdput_pos(*f);
-		return -EBADF;
-	}
-	return 0;
+	return ret;
 }
 
 SYSCALL_DEFINE3(checkpoint, pid_t, pid, int, fd, unsigned long, flags)
@@ -151,7 +150,7 @@ SYSCALL_DEFINE3(checkpoint, pid_t, pid, int, fd, unsigned long, flags)
 	}
 	ctx->root = task;
 	ctx->root_pid = task_pid_vnr(task);
-	ret = do_checkpoint(ctx);
+	ret = ckpt_do_checkpoint(ctx);
 	ckpt_ctx_free(ctx);
 	goto out_fd;
 
@@ -159,7 +158,7 @@ out_task:
 	put_task_struct(task);
 out_fd:
 	fdput_pos(f);
-	return ckpt_syscall_ret(ret);
+	return ret;
 }
 
 SYSCALL_DEFINE3(restart, pid_t, pid, int, fd, unsigned long, flags)
@@ -195,12 +194,12 @@ SYSCALL_DEFINE3(restart, pid_t, pid, int, fd, unsigned long, flags)
 	}
 	ctx->root = get_task_struct(current);
 	ctx->root_pid = task_pid_vnr(current);
-	ret = do_restart(ctx);
+	ret = ckpt_do_restart(ctx);
 	if (ret && ctx->err_errno)
 		pr_debug("restart of pid %d: %s\n", ctx->root_pid, ctx->err_msg);
 	ckpt_ctx_free(ctx);
 
 out_fd:
 	fdput_pos(f);
-	return ckpt_syscall_ret(ret);
+	return ret;
 }

@@ -41,6 +41,7 @@ enum ckpt_op {
  * @root_pid: pid of @root in the caller's pid namespace
  * @objhash: shared objects met so far, by address and by objref
  * @nr_records: records read or written so far
+ * @stream_broken: a write to @file failed; nothing more can be appended
  * @err_errno: errno of the first error reported with ckpt_err()
  * @err_msg: message of that error, NUL-terminated, empty if none
  */
@@ -54,6 +55,7 @@ struct ckpt_ctx {
 	pid_t root_pid;
 	struct ckpt_objhash *objhash;
 	u32 nr_records;
+	bool stream_broken;
 	int err_errno;
 	char err_msg[CKPT_ERROR_MSG_MAX];
 };
@@ -76,8 +78,6 @@ int ckpt_write_error(struct ckpt_ctx *ctx);
 /* image.c: record input */
 int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len);
 int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
-int ckpt_read_payload(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
-		      void *buf);
 int ckpt_read_obj(struct ckpt_ctx *ctx, struct ckpt_hdr *h, u32 type,
 		  u32 len);
 void *ckpt_read_obj_alloc(struct ckpt_ctx *ctx, u32 type, u32 min_len,
@@ -108,8 +108,8 @@ void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref,
 		     const struct ckpt_obj_ops *ops);
 
 /* checkpoint.c, restart.c: the two orchestrators */
-long do_checkpoint(struct ckpt_ctx *ctx);
-long do_restart(struct ckpt_ctx *ctx);
+long ckpt_do_checkpoint(struct ckpt_ctx *ctx);
+long ckpt_do_restart(struct ckpt_ctx *ctx);
 
 /* arch/<arch>/checkpoint/: the architecture header record */
 int ckpt_arch_write_header(struct ckpt_ctx *ctx);

@@ -261,6 +261,38 @@ static void self_checkpoint(struct __test_metadata *_metadata, pid_t pid_arg,
 	probe_disarm(&probe);
 }
 
+/*
+ * A character device is a stream like any other: the image of a refused
+ * checkpoint goes through /dev/null (EOPNOTSUPP, not a write error).
+ */
+TEST(checkpoint_into_dev_null)
+{
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EOPNOTSUPP, sys_checkpoint(0, fd, 0));
+	close(fd);
+}
+
+/*
+ * A file whose operations have no write_iter/read_iter (here a procfs
+ * knob with plain read/write) cannot carry an image: EINVAL, and the
+ * file is left untouched.
+ */
+TEST(image_fd_without_iter_ops)
+{
+	char before[32] = "", after[32] = "";
+	int fd = open("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, pread(fd, before, sizeof(before) - 1, 0));
+	EXPECT_EQ(-EINVAL, sys_checkpoint(0, fd, 0));
+	EXPECT_EQ(-EINVAL, sys_restart(0, fd, 0));
+	ASSERT_LT(0, pread(fd, after, sizeof(after) - 1, 0));
+	EXPECT_STREQ(before, after);
+	close(fd);
+}
+
 TEST(checkpoint_self_pid0)
 {
 	self_checkpoint(_metadata, 0, 0);

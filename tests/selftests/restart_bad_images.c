@@ -353,6 +353,16 @@ TEST_F(feed, truncated_at_record_boundaries)
 }
 
 /* Every byte of the minimal image (header + arch prefix, then trailer). */
+/* /dev/null reads as an empty image: EINVAL, like any empty stream */
+TEST(from_dev_null)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EINVAL, sys_restart(0, fd, 0));
+	close(fd);
+}
+
 TEST(truncated_minimal_every_byte)
 {
 	struct ckpt_buf b = { 0 };

@@ -5,9 +5,10 @@
  * An image is a stream of records. Every record starts with a struct
  * ckpt_hdr giving its type and its length in bytes (header included).
  * Records are padded with zero bytes to a multiple of 8 bytes; the
- * padding is not counted in ckpt_hdr.len. All fields are little-endian
- * and fixed-width, with explicit padding, so that the same image decodes
- * the same way in the kernel and in user space.
+ * padding is not counted in ckpt_hdr.len. Fields are fixed-width, with
+ * explicit padding, in the byte order of the writer's architecture (named
+ * in the header; little-endian for x86_64, the only one so far), so that
+ * the same image decodes the same way in the kernel and in user space.
  *
  * A stream is: one CKPT_HDR_HEADER, one CKPT_HDR_HEADER_ARCH, the state
  * records, one CKPT_HDR_TRAILER. A checkpoint that fails writes a
@@ -77,7 +78,7 @@ struct ckpt_hdr {
  * @time_sec: wall-clock time of the checkpoint, seconds since the epoch
  * @time_nsec: nanoseconds part of @time_sec
  * @kernel_version: KERNEL_VERSION() of the writer's release (0 if unknown)
- * @root_pid: the pid given to checkpoint(2), in the caller's pid namespace
+ * @root_pid: pid of the checkpointed task in the caller's pid namespace
  * @__pad: zero
  * @sysname: utsname of the writer, NUL-terminated
  * @nodename: hostname of the checkpointed task, NUL-terminated
