@@ -1,0 +1,123 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The userspace tools in the guest, against the real system calls:
+# ckpt stops, checkpoints and lets go of a process and prints the
+# kernel's error record; ckptinfo decodes and judges images (complete,
+# failed, malformed); mktree hands an image to restart(2) and reports
+# its refusal. TAP output.
+
+T=$(mktemp -d /tmp/ckpt_tools.XXXXXX)
+N=0
+FAILED=0
+PIDS=
+
+ok() {
+	N=$((N + 1))
+	echo "ok $N $1"
+}
+
+not_ok() {
+	N=$((N + 1))
+	FAILED=$((FAILED + 1))
+	echo "not ok $N $1"
+	shift
+	for l in "$@"; do echo "# $l"; done
+}
+
+# check NAME CONDITION-COMMAND... : one TAP result
+check() {
+	name=$1
+	shift
+	if "$@"; then
+		ok "$name"
+	else
+		not_ok "$name" "failed: $*" "last stderr: $(cat "$T/err" 2>/dev/null)"
+	fi
+}
+
+cleanup() {
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+state() { sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
+contains() { grep -q -- "$2" "$1"; }
+
+echo "TAP version 13"
+echo "1..24"
+
+sleep 1000 &
+P=$!
+PIDS="$PIDS $P"
+
+# 1-5: ckpt on a running process: refused, message printed, target let go
+ckpt "$P" > "$T/img" 2> "$T/err"
+check "ckpt_exit_status_on_refusal" [ $? -eq 1 ]
+check "ckpt_prints_kernel_error_record" contains "$T/err" \
+	"pid $P: saving task state is not supported yet"
+check "ckpt_prints_errno" contains "$T/err" "Operation not supported"
+check "ckpt_target_still_alive" kill -0 "$P"
+check "ckpt_target_running_again" [ "$(state "$P")" = S ]
+
+# 6-8: ckptinfo on the image of the failed checkpoint
+ckptinfo "$T/img" > "$T/info" 2>&1
+check "ckptinfo_failed_image_exit_1" [ $? -eq 1 ]
+check "ckptinfo_shows_error_record" contains "$T/info" "saving task state is not supported yet"
+check "ckptinfo_decodes_header" contains "$T/info" "$(uname -r)"
+
+# 9-10: the same through pipes
+ckpt "$P" 2>/dev/null | ckptinfo -q > "$T/info" 2>&1
+check "ckpt_to_pipe_ckptinfo_from_pipe" [ $? -eq 1 ]
+check "ckptinfo_quiet_verdict" contains "$T/info" "checkpoint failed"
+
+# 11-12: -o FILE keeps the image; a stopped target stays stopped
+kill -STOP "$P"
+ckpt -o "$T/img2" "$P" 2>/dev/null
+check "ckpt_o_file_refused" [ $? -eq 1 ]
+check "ckpt_stopped_target_stays_stopped" [ "$(state "$P")" = T ]
+kill -CONT "$P"
+
+# 13: the image in the file decodes like the one on stdout
+ckptinfo -q "$T/img2" > /dev/null 2>&1
+check "ckptinfo_o_file_exit_1" [ $? -eq 1 ]
+
+# 14-15: -k does not kill when the checkpoint failed
+ckpt -k "$P" > /dev/null 2>&1
+check "ckpt_k_failed_exit_1" [ $? -eq 1 ]
+check "ckpt_k_failed_target_alive" kill -0 "$P"
+
+# 16-17: no such process
+ckpt 999999 > /dev/null 2> "$T/err"
+check "ckpt_no_such_pid_exit_1" [ $? -eq 1 ]
+check "ckpt_no_such_pid_message" contains "$T/err" "no process 999999"
+
+# 18-20: ckptinfo on malformed input: garbage, truncated, empty
+head -c 200 /dev/urandom > "$T/garbage"
+ckptinfo "$T/garbage" > /dev/null 2>&1
+check "ckptinfo_garbage_exit_2" [ $? -eq 2 ]
+head -c 100 "$T/img" > "$T/short"
+ckptinfo "$T/short" > /dev/null 2> "$T/err"
+check "ckptinfo_truncated_exit_2" [ $? -eq 2 ]
+ckptinfo < /dev/null > /dev/null 2>&1
+check "ckptinfo_empty_exit_2" [ $? -eq 2 ]
+
+# 21: a complete image (header and arch record of a real one, then a
+# trailer with its id and the record count) is judged valid
+head -c 416 "$T/img" > "$T/complete"
+printf '\004\000\000\000\040\000\000\000ckptend\000' >> "$T/complete"
+dd if="$T/img" bs=1 skip=32 count=8 2>/dev/null >> "$T/complete"
+printf '\002\000\000\000\000\000\000\000' >> "$T/complete"
+ckptinfo "$T/complete" > "$T/info" 2>&1
+check "ckptinfo_complete_image_exit_0" [ $? -eq 0 ]
+
+# 22-24: mktree hands images to restart(2), which refuses them all today
+mktree < "$T/img" > /dev/null 2> "$T/err"
+check "mktree_failed_image_exit_1" [ $? -eq 1 ]
+check "mktree_reports_restart_error" contains "$T/err" "Invalid argument"
+mktree -i "$T/complete" > /dev/null 2>&1
+check "mktree_image_without_tasks_exit_1" [ $? -eq 1 ]
+
+echo "# $FAILED of $N failed"
+[ "$FAILED" -eq 0 ]
