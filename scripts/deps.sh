@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="linux-source-6.12 qemu-system-x86 busybox-static sparse flex bison bc
-cpio libelf-dev libssl-dev ccache gcc make patch xz-utils perl git"
+cpio libelf-dev libssl-dev ccache gcc libc6-dev make patch xz-utils perl git"
 
 missing=
 for p in $PKGS; do
