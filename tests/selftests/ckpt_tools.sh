@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The userspace tools in the guest, against the real system calls:
-# ckpt stops, checkpoints and lets go of a process and prints the
+# ckpt freezes (cgroup v2), checkpoints and lets go of a process and prints the
 # kernel's error record; ckptinfo decodes and judges images (complete,
 # failed, malformed); mktree hands an image to restart(2) and reports
 # its refusal. TAP output.
@@ -46,54 +46,83 @@ state() { sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/de
 contains() { grep -q -- "$2" "$1"; }
 
 echo "TAP version 13"
-echo "1..24"
+echo "1..33"
 
 sleep 1000 &
 P=$!
 PIDS="$PIDS $P"
+CG_BEFORE=$(cat /proc/$P/cgroup)
+CGROOT=/sys/fs/cgroup
 
-# 1-5: ckpt on a running process: refused, message printed, target let go
-ckpt "$P" > "$T/img" 2> "$T/err"
+# Ckpt on a running process: frozen in a cgroup of its own, refused,
+# message printed, target let go
+ckpt -v "$P" > "$T/img" 2> "$T/err"
 check "ckpt_exit_status_on_refusal" [ $? -eq 1 ]
+check "ckpt_froze_in_own_cgroup" contains "$T/err" "froze process $P in cgroup $CGROOT/ckpt-$P"
 check "ckpt_prints_kernel_error_record" contains "$T/err" \
 	"pid $P: saving task state is not supported yet"
 check "ckpt_prints_errno" contains "$T/err" "Operation not supported"
 check "ckpt_target_still_alive" kill -0 "$P"
 check "ckpt_target_running_again" [ "$(state "$P")" = S ]
+check "ckpt_target_back_in_its_cgroup" [ "$(cat /proc/$P/cgroup)" = "$CG_BEFORE" ]
+check "ckpt_own_cgroup_removed" [ ! -e "$CGROOT/ckpt-$P" ]
 
-# 6-8: ckptinfo on the image of the failed checkpoint
+# Ckptinfo on the image of the failed checkpoint
 ckptinfo "$T/img" > "$T/info" 2>&1
 check "ckptinfo_failed_image_exit_1" [ $? -eq 1 ]
 check "ckptinfo_shows_error_record" contains "$T/info" "saving task state is not supported yet"
 check "ckptinfo_decodes_header" contains "$T/info" "$(uname -r)"
 
-# 9-10: the same through pipes
+# The same through pipes
 ckpt "$P" 2>/dev/null | ckptinfo -q > "$T/info" 2>&1
 check "ckpt_to_pipe_ckptinfo_from_pipe" [ $? -eq 1 ]
 check "ckptinfo_quiet_verdict" contains "$T/info" "checkpoint failed"
 
-# 11-12: -o FILE keeps the image; a stopped target stays stopped
+# -o FILE keeps the image; a stopped target stays stopped
 kill -STOP "$P"
 ckpt -o "$T/img2" "$P" 2>/dev/null
 check "ckpt_o_file_refused" [ $? -eq 1 ]
 check "ckpt_stopped_target_stays_stopped" [ "$(state "$P")" = T ]
 kill -CONT "$P"
 
-# 13: the image in the file decodes like the one on stdout
+# The image in the file decodes like the one on stdout
 ckptinfo -q "$T/img2" > /dev/null 2>&1
 check "ckptinfo_o_file_exit_1" [ $? -eq 1 ]
 
-# 14-15: -k does not kill when the checkpoint failed
+# A target alone in a cgroup is frozen there, and thawed after
+mkdir "$CGROOT/ckpt-tools-alone"
+echo "$P" > "$CGROOT/ckpt-tools-alone/cgroup.procs"
+ckpt -v "$P" > /dev/null 2> "$T/err"
+check "ckpt_alone_frozen_in_place" contains "$T/err" "froze process $P in cgroup $CGROOT/ckpt-tools-alone"
+check "ckpt_alone_in_cgroup_thawed" [ "$(cat "$CGROOT/ckpt-tools-alone/cgroup.freeze")" = 0 ]
+check "ckpt_alone_in_cgroup_stays_there" grep -q "^0::/ckpt-tools-alone$" /proc/$P/cgroup
+
+# A target frozen already stays frozen
+echo 1 > "$CGROOT/ckpt-tools-alone/cgroup.freeze"
+i=0
+while ! grep -q "frozen 1" "$CGROOT/ckpt-tools-alone/cgroup.events" && [ $i -lt 500 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+ckpt -v "$P" > /dev/null 2> "$T/err"
+check "ckpt_frozen_target_left_alone" contains "$T/err" "stopped or frozen already"
+check "ckpt_frozen_target_checkpointed" contains "$T/err" "not supported yet"
+check "ckpt_frozen_target_stays_frozen" grep -q "frozen 1" "$CGROOT/ckpt-tools-alone/cgroup.events"
+echo 0 > "$CGROOT/ckpt-tools-alone/cgroup.freeze"
+echo "$P" > "$CGROOT/cgroup.procs"
+rmdir "$CGROOT/ckpt-tools-alone"
+
+# -k does not kill when the checkpoint failed
 ckpt -k "$P" > /dev/null 2>&1
 check "ckpt_k_failed_exit_1" [ $? -eq 1 ]
 check "ckpt_k_failed_target_alive" kill -0 "$P"
 
-# 16-17: no such process
+# No such process
 ckpt 999999 > /dev/null 2> "$T/err"
 check "ckpt_no_such_pid_exit_1" [ $? -eq 1 ]
 check "ckpt_no_such_pid_message" contains "$T/err" "no process 999999"
 
-# 18-20: ckptinfo on malformed input: garbage, truncated, empty
+# Ckptinfo on malformed input: garbage, truncated, empty
 head -c 200 /dev/urandom > "$T/garbage"
 ckptinfo "$T/garbage" > /dev/null 2>&1
 check "ckptinfo_garbage_exit_2" [ $? -eq 2 ]
@@ -103,7 +132,7 @@ check "ckptinfo_truncated_exit_2" [ $? -eq 2 ]
 ckptinfo < /dev/null > /dev/null 2>&1
 check "ckptinfo_empty_exit_2" [ $? -eq 2 ]
 
-# 21: a complete image (header and arch record of a real one, then a
+# A complete image (header and arch record of a real one, then a
 # trailer with its id and the record count) is judged valid
 head -c 416 "$T/img" > "$T/complete"
 printf '\004\000\000\000\040\000\000\000ckptend\000' >> "$T/complete"
@@ -112,7 +141,7 @@ printf '\002\000\000\000\000\000\000\000' >> "$T/complete"
 ckptinfo "$T/complete" > "$T/info" 2>&1
 check "ckptinfo_complete_image_exit_0" [ $? -eq 0 ]
 
-# 22-24: mktree hands images to restart(2), which refuses them all today
+# Mktree hands images to restart(2), which refuses them all today
 mktree < "$T/img" > /dev/null 2> "$T/err"
 check "mktree_failed_image_exit_1" [ $? -eq 1 ]
 check "mktree_reports_restart_error" contains "$T/err" "Invalid argument"

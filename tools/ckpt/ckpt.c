@@ -42,7 +42,8 @@ static void usage(FILE *out)
 		"Checkpoint process PID, writing the image to standard output or FILE.\n"
 		"  -k       kill the process after a successful checkpoint\n"
 		"  -o FILE  write the image to FILE (created with mode 0600)\n"
-		"  -v       report the checkpoint id on standard error\n",
+		"  -v       say how the process was frozen, and the checkpoint id,\n"
+		"           on standard error\n",
 		program_invocation_short_name);
 }
 
@@ -160,6 +161,7 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 
 	t.pid = opt.pid;
+	t.verbose = opt.verbose;
 	if (target_freeze(&t, &interrupted) < 0) {
 		output_close(&out);
 		return EXIT_FAILURE;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Keeping the target of a checkpoint still, with SIGSTOP / SIGCONT.
+ * Keeping the target of a checkpoint still: the cgroup v2 freezer, or
+ * SIGSTOP / SIGCONT where there is no cgroup v2.
  *
  * The target counts as stopped when every one of its threads is in the
  * job-control stop state ('T' in /proc/PID/task/TID/stat); threads that
@@ -123,23 +124,17 @@ static double elapsed(const struct timespec *since)
 	return (now.tv_sec - since->tv_sec) + (now.tv_nsec - since->tv_nsec) / 1e9;
 }
 
-int target_freeze(struct target *t, const volatile sig_atomic_t *cancel)
+static int stop_target(struct target *t, const volatile sig_atomic_t *cancel)
 {
 	const struct timespec poll = { 0, STOP_POLL_NSEC };
 	struct proc_state ps;
 	struct timespec start;
 
-	t->frozen_by_us = false;
-	if (proc_state(t->pid, &ps) < 0)
-		return -1;
-	if (is_stopped(&ps))
-		return 0;
-
 	if (kill(t->pid, SIGSTOP) < 0) {
 		warn("cannot stop process %d", t->pid);
 		return -1;
 	}
-	t->frozen_by_us = true;
+	t->how = FREEZE_SIGSTOP;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 
 	for (;;) {
@@ -162,24 +157,64 @@ int target_freeze(struct target *t, const volatile sig_atomic_t *cancel)
 	return -1;
 }
 
+int target_freeze(struct target *t, const volatile sig_atomic_t *cancel)
+{
+	struct proc_state ps;
+	int ret;
+
+	t->how = FREEZE_NONE;
+	if (proc_state(t->pid, &ps) < 0)
+		return -1;
+	if (is_stopped(&ps) || cg_target_frozen(t->pid) == 1) {
+		if (t->verbose)
+			warnx("process %d is stopped or frozen already", t->pid);
+		return 0;
+	}
+
+	ret = cg_freeze(t->pid, &t->cg, cancel);
+	if (ret == 0) {
+		t->how = FREEZE_CGROUP;
+		if (t->verbose)
+			warnx("froze process %d in cgroup %s", t->pid, t->cg.frozen);
+	}
+	if (ret <= 0)
+		return ret;
+	ret = stop_target(t, cancel);
+	if (!ret && t->verbose)
+		warnx("no cgroup v2: stopped process %d with SIGSTOP", t->pid);
+	return ret;
+}
+
 int target_thaw(struct target *t)
 {
-	if (!t->frozen_by_us)
+	enum freeze_how how = t->how;
+
+	t->how = FREEZE_NONE;
+	switch (how) {
+	case FREEZE_CGROUP:
+		return cg_thaw(t->pid, &t->cg);
+	case FREEZE_SIGSTOP:
+		if (kill(t->pid, SIGCONT) < 0 && errno != ESRCH) {
+			warn("cannot resume process %d", t->pid);
+			return -1;
+		}
 		return 0;
-	t->frozen_by_us = false;
-	if (kill(t->pid, SIGCONT) < 0 && errno != ESRCH) {
-		warn("cannot resume process %d", t->pid);
-		return -1;
+	default:
+		return 0;
 	}
-	return 0;
 }
 
 int target_kill(struct target *t)
 {
-	t->frozen_by_us = false;
+	int ret = 0;
+
 	if (kill(t->pid, SIGKILL) < 0) {
 		warn("cannot kill process %d", t->pid);
-		return -1;
+		ret = -1;
 	}
-	return 0;
+	/* Dying needs no thaw, but a cgroup left frozen would freeze others */
+	if (t->how == FREEZE_CGROUP && target_thaw(t) < 0)
+		ret = -1;
+	t->how = FREEZE_NONE;
+	return ret;
 }

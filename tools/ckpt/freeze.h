@@ -2,9 +2,10 @@
 /*
  * Keeping the target of a checkpoint still.
  *
- * checkpoint(2) wants a target that is stopped or cgroup-frozen. Today
- * the target is stopped with SIGSTOP; the cgroup v2 freezer will replace
- * that here, behind the same functions.
+ * checkpoint(2) wants a target that is stopped or cgroup-frozen. A target
+ * already stopped or frozen is left as it is; otherwise the cgroup v2
+ * freezer freezes it (see cgroup.h), or, where no cgroup v2 hierarchy is
+ * mounted, SIGSTOP stops it.
  */
 #ifndef CKPT_FREEZE_H
 #define CKPT_FREEZE_H
@@ -13,13 +14,23 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
+
+enum freeze_how {
+	FREEZE_NONE,		/* found stopped or frozen: leave it so */
+	FREEZE_CGROUP,		/* frozen by us with the cgroup freezer */
+	FREEZE_SIGSTOP,		/* stopped by us with SIGSTOP */
+};
+
 struct target {
 	pid_t pid;
-	bool frozen_by_us;	/* thaw must undo what freeze did */
+	bool verbose;		/* say how the target was kept still */
+	enum freeze_how how;	/* what thaw must undo */
+	struct cgfreeze cg;
 };
 
 /*
- * Makes sure the target is stopped, stopping it if needed; gives up after
+ * Makes sure the target is frozen or stopped, freezing it if needed; gives up after
  * 10 seconds or when *cancel becomes non-zero. Returns 0, or -1 after
  * printing why (the target is then as it was found).
  */
