@@ -42,19 +42,9 @@ static bool have_cgroup2(void)
 static int cg_read(const char *cg, const char *file, char *buf, size_t size)
 {
 	char path[PATH_MAX + 64];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", cg, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = ckpt_read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
+	return ckpt_read_file(path, buf, size) < 0 ? -1 : 0;
 }
 
 static int cg_write(const char *cg, const char *file, const char *val)
@@ -111,25 +101,15 @@ static int cg_of(pid_t pid, char *out, size_t size)
 {
 	char path[64], buf[PATH_MAX + 8];
 	char *nl;
-	int fd;
-	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
+	if (ckpt_read_file(path, buf, sizeof(buf)) < 0) {
+		if (errno == ENOENT || errno == ESRCH)
 			warnx("no process %d", pid);
 		else
 			warn("%s", path);
 		return -1;
 	}
-	n = ckpt_read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0) {
-		warn("%s", path);
-		return -1;
-	}
-	buf[n] = '\0';
 	/* cgroup v2 only: the single line "0::/path" */
 	if (strncmp(buf, "0::/", 4)) {
 		warnx("%s: not on the unified cgroup v2 hierarchy", path);

@@ -10,7 +10,6 @@
 #include <dirent.h>
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -33,20 +32,12 @@ struct proc_state {
 static int thread_state(pid_t pid, pid_t tid, char *state)
 {
 	char path[64], buf[512];
-	ssize_t n;
 	char *p;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (ckpt_read_file(path, buf, sizeof(buf)) < 0)
 		return -1;
 	/* "tid (comm) S ...": comm may hold anything, so find its last ')' */
-	n = ckpt_read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	if (!p || p[1] != ' ' || !p[2]) {
 		errno = EPROTO;

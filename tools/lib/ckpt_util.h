@@ -15,6 +15,12 @@
 /* read(2) that retries on EINTR; may still return less than len. */
 ssize_t ckpt_read(int fd, void *buf, size_t len);
 
+/*
+ * Reads the start of a small file (proc, cgroup) into buf as a string.
+ * Returns its length, or -1 with errno on failure.
+ */
+ssize_t ckpt_read_file(const char *path, char *buf, size_t size);
+
 /* Writes all of buf, retrying on EINTR and short writes. 0 or -1/errno. */
 int ckpt_write_all(int fd, const void *buf, size_t len);
 
