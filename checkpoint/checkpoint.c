@@ -3,8 +3,9 @@
  * Checkpoint/restart: the checkpoint orchestrator.
  *
  * Writes the image in order: header, architecture header, the state of
- * the tasks, trailer. The kinds of state are saved by their own files;
- * this one only sequences them and turns a failure into an error record.
+ * the task, kind after kind as ckpt_task_kinds[] lists them, trailer. The
+ * kinds of state are saved by their own files; this one only sequences
+ * them and turns a failure into an error record.
  */
 #include <linux/atomic.h>
 #include <linux/checkpoint.h>
@@ -78,16 +79,48 @@ static int checkpoint_write_header(struct ckpt_ctx *ctx)
 	return ret;
 }
 
+/* The states a target sits in while it cannot run: stopped or frozen */
+#define CKPT_STOPPED_STATES	(__TASK_STOPPED | __TASK_TRACED | \
+				 TASK_INTERRUPTIBLE | TASK_FROZEN)
+
+static int checkpoint_task_kinds(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < ckpt_nr_task_kinds && !ret; i++)
+		ret = ckpt_task_kinds[i].checkpoint(ctx, t);
+	return ret;
+}
+
+/*
+ * The target is stopped or frozen, or is current. A stopped task cannot
+ * run until it is woken, but the check in sys.c is only a snapshot: pin
+ * it by its context switch count, which must not move while its state is
+ * read, so that a task woken meanwhile is refused instead of saved torn.
+ */
 static int checkpoint_tasks(struct ckpt_ctx *ctx)
 {
-	/*
-	 * No kind of task state can be saved yet. Refuse, rather than
-	 * write an image that would restart into something else.
-	 */
-	ckpt_err(ctx, -EOPNOTSUPP,
-		 "pid %d: saving task state is not supported yet",
-		 ctx->root_pid);
-	return -EOPNOTSUPP;
+	struct task_struct *t = ctx->root;
+	unsigned long ncsw = 0;
+	int ret;
+
+	if (t != current) {
+		ncsw = wait_task_inactive(t, CKPT_STOPPED_STATES);
+		if (!ncsw) {
+			ckpt_err(ctx, -EBUSY, "pid %d: is running",
+				 ctx->root_pid);
+			return -EBUSY;
+		}
+	}
+	ret = checkpoint_task_kinds(ctx, t);
+	if (!ret && t != current &&
+	    wait_task_inactive(t, CKPT_STOPPED_STATES) != ncsw) {
+		ckpt_err(ctx, -EBUSY, "pid %d: ran during the checkpoint",
+			 ctx->root_pid);
+		ret = -EBUSY;
+	}
+	return ret;
 }
 
 static int checkpoint_write_trailer(struct ckpt_ctx *ctx)

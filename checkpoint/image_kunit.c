@@ -84,7 +84,7 @@ static void image_roundtrip(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, buf);
 	KUNIT_EXPECT_EQ(test, buf->len, sizeof(*buf) + 5);
 	KUNIT_EXPECT_EQ(test, memcmp(buf + 1, "hello", 5), 0);
-	kfree(buf);
+	kvfree(buf);
 	KUNIT_EXPECT_EQ(test, *ctx->ppos, 48);
 	KUNIT_EXPECT_EQ(test, ctx->nr_records, 2);
 	/* End of stream where a record should start: truncated */
@@ -152,7 +152,7 @@ static void image_rejects_bad_len(struct kunit *test)
 	buf = ckpt_read_obj_alloc(ctx, CKPT_HDR_ERROR, sizeof(bad), 72);
 	KUNIT_EXPECT_FALSE(test, IS_ERR(buf));
 	if (!IS_ERR(buf))
-		kfree(buf);
+		kvfree(buf);
 }
 
 static void image_rejects_truncation(struct kunit *test)
@@ -182,7 +182,7 @@ static void image_rejects_truncation(struct kunit *test)
 			e = ckpt_read_obj_alloc(ctx, CKPT_HDR_ERROR, sizeof(*e), 64);
 			ret = PTR_ERR_OR_ZERO(e);
 			if (!ret)
-				kfree(e);
+				kvfree(e);
 		}
 		KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL, "cut at %zu of %zu", cut, total);
 		KUNIT_EXPECT_EQ_MSG(test, ctx->err_errno, EINVAL, "cut at %zu", cut);
@@ -193,7 +193,7 @@ static void image_rejects_truncation(struct kunit *test)
 	e = ckpt_read_obj_alloc(ctx, CKPT_HDR_ERROR, sizeof(*e), 64);
 	KUNIT_EXPECT_FALSE(test, IS_ERR(e));
 	if (!IS_ERR(e))
-		kfree(e);
+		kvfree(e);
 }
 
 static void image_rejects_dirty_padding(struct kunit *test)
@@ -211,7 +211,7 @@ static void image_rejects_dirty_padding(struct kunit *test)
 	ctx = image_open(test, &rec, sizeof(rec));
 	buf = ckpt_read_obj_alloc(ctx, CKPT_HDR_ERROR, sizeof(rec.h), 64);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(buf));
-	kfree(buf);
+	kvfree(buf);
 
 	rec.payload[6] = 1;
 	ctx = image_open(test, &rec, sizeof(rec));
@@ -239,7 +239,7 @@ static void image_error_record(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->errnum, EOPNOTSUPP);
 	KUNIT_EXPECT_STREQ(test, e->msg, "fd 5: socket:[42] unsupported");
 	KUNIT_EXPECT_EQ(test, e->h.len, sizeof(*e) + strlen(e->msg) + 1);
-	kfree(e);
+	kvfree(e);
 
 	/* A message longer than the record allows is cut, still terminated */
 	longmsg = kunit_kzalloc(test, 2 * CKPT_ERROR_MSG_MAX, GFP_KERNEL);
@@ -253,7 +253,7 @@ static void image_error_record(struct kunit *test)
 				sizeof(*e) + CKPT_ERROR_MSG_MAX);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, e);
 	KUNIT_EXPECT_EQ(test, strlen(e->msg), CKPT_ERROR_MSG_MAX - 1);
-	kfree(e);
+	kvfree(e);
 }
 
 static struct kunit_case image_cases[] = {

@@ -8,7 +8,11 @@
  */
 #include <linux/checkpoint.h>
 #include <linux/errno.h>
+#include <linux/fdtable.h>
+#include <linux/fs_struct.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -62,25 +66,94 @@ static int restore_read_header(struct ckpt_ctx *ctx)
 	return ret;
 }
 
-static int restore_tasks(struct ckpt_ctx *ctx)
+/*
+ * The restarting task is replaced like exec replaces it, but without
+ * de_thread(): it must be alone with its memory, files and handlers, and
+ * have no children that would become the restored task's.
+ */
+static int restore_check_caller(struct ckpt_ctx *ctx)
 {
-	struct ckpt_hdr h;
+	struct task_struct *t = current;
+	const char *why = NULL;
+
+	if (!thread_group_empty(t))
+		why = "has other threads";
+	else if (atomic_read(&t->mm->mm_users) > 1)
+		why = "shares its memory";
+	else if (refcount_read(&t->sighand->count) > 1)
+		why = "shares its signal handlers";
+	else if (atomic_read(&t->files->count) > 1)
+		why = "shares its file table";
+	else if (t->fs->users > 1)
+		why = "shares its fs context";
+	else if (!list_empty(&t->children))
+		why = "has children";
+	if (!why)
+		return 0;
+	ckpt_err(ctx, -EBUSY, "the restarting task %s", why);
+	return -EBUSY;
+}
+
+static int restore_read_trailer(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_trailer t;
+	u32 before = ctx->nr_records;
 	int ret;
 
-	ret = ckpt_read_hdr(ctx, &h);
+	ret = ckpt_read_obj(ctx, &t.h, CKPT_HDR_TRAILER, sizeof(t));
 	if (ret)
 		return ret;
-	if (h.type == CKPT_HDR_ERROR)
+	if (t.magic != CKPT_MAGIC_TAIL || t.ckpt_id != ctx->ckpt_id ||
+	    t.nr_records != before || t.__pad) {
+		ckpt_err(ctx, -EINVAL, "bad trailer");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int restore_task_kinds(struct ckpt_ctx *ctx)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < ckpt_nr_task_kinds && !ret; i++)
+		ret = ckpt_task_kinds[i].restore(ctx);
+	if (!ret)
+		ret = restore_read_trailer(ctx);
+	for (i = 0; i < ckpt_nr_task_kinds && !ret; i++)
+		if (ckpt_task_kinds[i].commit)
+			ret = ckpt_task_kinds[i].commit(ctx);
+	for (i = 0; i < ckpt_nr_task_kinds; i++)
+		if (ckpt_task_kinds[i].cleanup)
+			ckpt_task_kinds[i].cleanup(ctx);
+	return ret;
+}
+
+static int restore_tasks(struct ckpt_ctx *ctx)
+{
+	u32 type;
+	int ret;
+
+	ret = ckpt_peek_type(ctx, &type);
+	if (ret)
+		return ret;
+	if (type == CKPT_HDR_ERROR) {
 		ckpt_err(ctx, -EINVAL, "image of a failed checkpoint");
-	else
-		ckpt_err(ctx, -EINVAL, "record %u: no task state (type %u)",
-			 ctx->nr_records, h.type);
-	return -EINVAL;
+		return -EINVAL;
+	}
+	ret = restore_check_caller(ctx);
+	if (!ret)
+		ret = restore_task_kinds(ctx);
+	return ret;
 }
 
 /**
  * ckpt_do_restart() - rebuild the state in ctx->file into the calling task
  * @ctx: restart context
+ *
+ * Every record is read and checked before the task is changed, except the
+ * memory, which is replaced as it is read: once ctx->no_return is set, a
+ * failure leaves the task half restored and the caller must kill it.
  *
  * Return: 0, or the negative errno of the cause of the failure (the first
  * error reported with ckpt_err()); -EINVAL for any malformed image.

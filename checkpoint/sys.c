@@ -161,6 +161,19 @@ out_fd:
 	return ret;
 }
 
+/*
+ * A restart that failed after it began to replace the caller leaves a task
+ * that must not run: kill it before it returns to user space, and say why
+ * where the user can see it, since the caller never will.
+ */
+static void restart_kill(struct ckpt_ctx *ctx, long err)
+{
+	pr_warn_ratelimited("checkpoint: restart of pid %d failed: %s (%ld)\n",
+			    ctx->root_pid,
+			    ctx->err_msg[0] ? ctx->err_msg : "error", err);
+	force_fatal_sig(SIGKILL);
+}
+
 SYSCALL_DEFINE3(restart, pid_t, pid, int, fd, unsigned long, flags)
 {
 	struct task_struct *task;
@@ -195,9 +208,16 @@ SYSCALL_DEFINE3(restart, pid_t, pid, int, fd, unsigned long, flags)
 	ctx->root = get_task_struct(current);
 	ctx->root_pid = task_pid_vnr(current);
 	ret = ckpt_do_restart(ctx);
-	if (ret && ctx->err_errno)
+	if (!ret)
+		ret = ctx->retval;
+	else if (ctx->no_return)
+		restart_kill(ctx, ret);
+	else if (ctx->err_errno)
 		pr_debug("restart of pid %d: %s\n", ctx->root_pid, ctx->err_msg);
+	/* The stream may be closed in the fd table now: ctx holds it */
+	fdput_pos(f);
 	ckpt_ctx_free(ctx);
+	return ret;
 
 out_fd:
 	fdput_pos(f);

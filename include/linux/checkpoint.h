@@ -11,8 +11,15 @@
 #include <uapi/linux/checkpoint.h>
 
 struct file;
+struct page;
 struct task_struct;
 struct ckpt_objhash;
+struct ckpt_rst_task;
+struct ckpt_rst_fs;
+struct ckpt_rst_signal;
+struct ckpt_rst_syscall;
+struct ckpt_rst_cpu;
+struct ckpt_rst_files;
 
 #ifdef CONFIG_X86_64
 #define CKPT_ARCH_ID		CKPT_ARCH_X86_64
@@ -22,7 +29,7 @@ struct ckpt_objhash;
 #define CKPT_RECORD_MAX		(64U << 20)
 
 /* Largest record that the generic readers allocate a buffer for */
-#define CKPT_RECORD_ALLOC_MAX	(256U << 10)
+#define CKPT_RECORD_ALLOC_MAX	(2U << 20)
 
 enum ckpt_op {
 	CKPT_OP_CHECKPOINT,
@@ -41,7 +48,19 @@ enum ckpt_op {
  * @root_pid: pid of @root in the caller's pid namespace
  * @objhash: shared objects met so far, by address and by objref
  * @nr_records: records read or written so far
+ * @peek: restart: the header of the next record, read ahead
+ * @peeked: restart: @peek holds a header not consumed yet
  * @stream_broken: a write to @file failed; nothing more can be appended
+ * @no_return: restart: the caller's state is being replaced; a failure
+ *	from here on kills it
+ * @retval: restart: what the system call returns into the restored task
+ * @xstate_size: restart: size of the XSAVE area, from the arch header
+ * @rst_task: restart: task state read, applied once the image is read
+ * @rst_fs: restart: fs context likewise
+ * @rst_signal: restart: signal state likewise
+ * @rst_syscall: restart: interrupted system call likewise
+ * @rst_cpu: restart: CPU state likewise
+ * @rst_files: restart: files and fd table likewise
  * @err_errno: errno of the first error reported with ckpt_err()
  * @err_msg: message of that error, NUL-terminated, empty if none
  */
@@ -55,7 +74,18 @@ struct ckpt_ctx {
 	pid_t root_pid;
 	struct ckpt_objhash *objhash;
 	u32 nr_records;
+	struct ckpt_hdr peek;
+	bool peeked;
 	bool stream_broken;
+	bool no_return;
+	long retval;
+	u32 xstate_size;
+	struct ckpt_rst_task *rst_task;
+	struct ckpt_rst_fs *rst_fs;
+	struct ckpt_rst_signal *rst_signal;
+	struct ckpt_rst_syscall *rst_syscall;
+	struct ckpt_rst_cpu *rst_cpu;
+	struct ckpt_rst_files *rst_files;
 	int err_errno;
 	char err_msg[CKPT_ERROR_MSG_MAX];
 };
@@ -74,6 +104,10 @@ int ckpt_write_obj(struct ckpt_ctx *ctx, struct ckpt_hdr *h, u32 type,
 int ckpt_write_buffer(struct ckpt_ctx *ctx, u32 type, const void *data,
 		      u32 len);
 int ckpt_write_error(struct ckpt_ctx *ctx);
+int ckpt_write_obj_data(struct ckpt_ctx *ctx, struct ckpt_hdr *h, u32 type,
+			u32 len, const void *data, u32 data_len);
+int ckpt_write_pages(struct ckpt_ctx *ctx, struct ckpt_hdr *h, u32 len,
+		     struct page **pages, unsigned int nr);
 
 /* image.c: record input */
 int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len);
@@ -82,6 +116,10 @@ int ckpt_read_obj(struct ckpt_ctx *ctx, struct ckpt_hdr *h, u32 type,
 		  u32 len);
 void *ckpt_read_obj_alloc(struct ckpt_ctx *ctx, u32 type, u32 min_len,
 			  u32 max_len);
+int ckpt_peek_type(struct ckpt_ctx *ctx, u32 *type);
+int ckpt_read_obj_head(struct ckpt_ctx *ctx, struct ckpt_hdr *h, u32 type,
+		       u32 head_len, u32 max_len);
+int ckpt_read_user(struct ckpt_ctx *ctx, void __user *ubuf, size_t len);
 
 /**
  * struct ckpt_obj_ops - how the object hash handles one kind of object
@@ -106,6 +144,76 @@ int ckpt_obj_insert(struct ckpt_ctx *ctx, void *ptr, int objref,
 		    const struct ckpt_obj_ops *ops);
 void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref,
 		     const struct ckpt_obj_ops *ops);
+
+/**
+ * struct ckpt_task_kind - one kind of per-task state
+ * @name: name of the kind, for messages
+ * @checkpoint: write the records of this kind for a task
+ * @restore: read them at restart, check them and prepare what they hold;
+ *	only the last kind (memory) may change the restarting task
+ * @commit: apply what @restore prepared, once the whole image was read;
+ *	called in table order, may be NULL
+ * @cleanup: release what @restore prepared, whether or not @commit ran;
+ *	may be NULL
+ *
+ * ckpt_task_kinds[] lists the kinds in image order.
+ */
+struct ckpt_task_kind {
+	const char *name;
+	int (*checkpoint)(struct ckpt_ctx *ctx, struct task_struct *task);
+	int (*restore)(struct ckpt_ctx *ctx);
+	int (*commit)(struct ckpt_ctx *ctx);
+	void (*cleanup)(struct ckpt_ctx *ctx);
+};
+
+extern const struct ckpt_task_kind ckpt_task_kinds[];
+extern const unsigned int ckpt_nr_task_kinds;
+
+/* task.c */
+int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *task);
+int ckpt_restore_task(struct ckpt_ctx *ctx);
+int ckpt_commit_task(struct ckpt_ctx *ctx);
+void ckpt_cleanup_task(struct ckpt_ctx *ctx);
+
+/* fs.c */
+int ckpt_checkpoint_fs(struct ckpt_ctx *ctx, struct task_struct *task);
+int ckpt_restore_fs(struct ckpt_ctx *ctx);
+int ckpt_commit_fs(struct ckpt_ctx *ctx);
+void ckpt_cleanup_fs(struct ckpt_ctx *ctx);
+
+/* signal.c */
+int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *task);
+int ckpt_restore_signals(struct ckpt_ctx *ctx);
+int ckpt_commit_signals(struct ckpt_ctx *ctx);
+void ckpt_cleanup_signals(struct ckpt_ctx *ctx);
+
+/* syscall.c */
+int ckpt_checkpoint_syscall(struct ckpt_ctx *ctx, struct task_struct *task);
+int ckpt_restore_syscall(struct ckpt_ctx *ctx);
+int ckpt_commit_syscall(struct ckpt_ctx *ctx);
+void ckpt_cleanup_syscall(struct ckpt_ctx *ctx);
+
+/* files.c */
+int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *task);
+int ckpt_restore_files(struct ckpt_ctx *ctx);
+int ckpt_commit_files(struct ckpt_ctx *ctx);
+void ckpt_cleanup_files(struct ckpt_ctx *ctx);
+int ckpt_checkpoint_file(struct ckpt_ctx *ctx, struct file *file,
+			 const char *what, int *objref);
+int ckpt_restore_file(struct ckpt_ctx *ctx);
+struct file *ckpt_file_fetch(struct ckpt_ctx *ctx, int objref);
+
+/* memory.c */
+int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *task);
+int ckpt_restore_mm(struct ckpt_ctx *ctx);
+
+/* arch/<arch>/checkpoint/: CPU state */
+int ckpt_arch_checkpoint_cpu(struct ckpt_ctx *ctx, struct task_struct *task);
+int ckpt_arch_restore_cpu(struct ckpt_ctx *ctx);
+int ckpt_arch_commit_cpu(struct ckpt_ctx *ctx);
+void ckpt_arch_cleanup_cpu(struct ckpt_ctx *ctx);
+bool ckpt_arch_in_syscall_restart(struct task_struct *task, bool *restart_block);
+bool ckpt_arch_task_supported(struct task_struct *task);
 
 /* checkpoint.c, restart.c: the two orchestrators */
 long ckpt_do_checkpoint(struct ckpt_ctx *ctx);

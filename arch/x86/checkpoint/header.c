@@ -6,6 +6,7 @@
  * features user space had and how large their save area was. Restart
  * refuses an image that needs a feature the CPU does not enable.
  */
+#include <linux/align.h>
 #include <linux/checkpoint.h>
 #include <linux/errno.h>
 #include <asm/fpu/types.h>
@@ -47,7 +48,8 @@ int ckpt_arch_read_header(struct ckpt_ctx *ctx)
 	if (ret)
 		return ret;
 	if (h.__pad || (h.xfeatures & XFEATURE_MASK_FPSSE) != XFEATURE_MASK_FPSSE ||
-	    h.xstate_size < CKPT_XSTATE_MIN || h.xstate_size > CKPT_XSTATE_MAX) {
+	    h.xstate_size < CKPT_XSTATE_MIN || h.xstate_size > CKPT_XSTATE_MAX ||
+	    !IS_ALIGNED(h.xstate_size, 64)) {
 		ckpt_err(ctx, -EINVAL, "malformed x86_64 header");
 		return -EINVAL;
 	}
@@ -57,5 +59,12 @@ int ckpt_arch_read_header(struct ckpt_ctx *ctx)
 			 h.xfeatures & ~fpu_user_cfg.max_features);
 		return -EOPNOTSUPP;
 	}
+	if (h.xstate_size > fpu_user_cfg.max_size) {
+		ckpt_err(ctx, -EOPNOTSUPP,
+			 "image XSAVE area of %u bytes, this CPU's holds %u",
+			 h.xstate_size, fpu_user_cfg.max_size);
+		return -EOPNOTSUPP;
+	}
+	ctx->xstate_size = h.xstate_size;
 	return 0;
 }

@@ -200,6 +200,9 @@ struct ckpt_hdr_trailer {
 
 #define CKPT_COMM_LEN	16	/* TASK_COMM_LEN */
 
+/* struct ckpt_hdr_task.flags */
+#define CKPT_TASK_NO_NEW_PRIVS	0x1	/* PR_SET_NO_NEW_PRIVS */
+
 /**
  * struct ckpt_hdr_task - identity and small per-task state
  * @h: record header (CKPT_HDR_TASK)
@@ -209,6 +212,8 @@ struct ckpt_hdr_trailer {
  * @exit_signal: signal sent to the parent on exit
  * @personality: personality(2) value
  * @pdeath_signal: PR_SET_PDEATHSIG signal, 0 if none
+ * @flags: CKPT_TASK_* flags
+ * @__pad: zero
  * @clear_child_tid: set_tid_address(2) value
  * @robust_list: set_robust_list(2) head
  * @robust_list_len: its length
@@ -225,6 +230,8 @@ struct ckpt_hdr_task {
 	__u32 exit_signal;
 	__u32 personality;
 	__u32 pdeath_signal;
+	__u32 flags;
+	__u32 __pad;
 	__u64 clear_child_tid;
 	__u64 robust_list;
 	__u64 robust_list_len;
@@ -335,6 +342,7 @@ enum ckpt_syscall_restart_kind {
 #define CKPT_RESTART_ABSTIME	0x1	/* @deadline is absolute, on @clockid */
 #define CKPT_RESTART_FUTEX_SHARED	0x2	/* not FUTEX_PRIVATE_FLAG */
 #define CKPT_RESTART_FUTEX_CLOCKRT	0x4	/* FUTEX_CLOCK_REALTIME */
+#define CKPT_RESTART_NO_TIMEOUT	0x8	/* poll(2) without a timeout */
 
 /**
  * struct ckpt_hdr_syscall_restart - the state restart_syscall(2) resumes
@@ -557,6 +565,9 @@ enum ckpt_file_kind {
 	CKPT_FILE_TTY = 4,		/* a terminal: the restarter's own */
 };
 
+/* struct ckpt_hdr_file.flags */
+#define CKPT_FILE_IMAGE		0x1	/* the file the image was written to */
+
 /* Longest path a CKPT_HDR_FILE or CKPT_HDR_FS record carries (PATH_MAX) */
 #define CKPT_PATH_MAX	4096
 
@@ -567,6 +578,8 @@ enum ckpt_file_kind {
  * @kind: enum ckpt_file_kind
  * @f_flags: open(2) flags of the file (O_APPEND, O_NONBLOCK...)
  * @mode: st_mode of the inode
+ * @flags: CKPT_FILE_* flags
+ * @__pad: zero
  * @pos: file offset
  * @dev: st_dev of the inode (new_encode_dev())
  * @rdev: st_rdev of the inode, for devices
@@ -579,6 +592,8 @@ enum ckpt_file_kind {
  *
  * Restart reopens @path and refuses it (ESTALE) if it is not the same
  * inode with the same size and mtime, unless RESTART_FORCE_FILES is given.
+ * Directories and the image file itself (CKPT_FILE_IMAGE, which the
+ * checkpoint was writing) are checked for the same inode only.
  */
 struct ckpt_hdr_file {
 	struct ckpt_hdr h;
@@ -586,6 +601,8 @@ struct ckpt_hdr_file {
 	__u32 kind;
 	__u32 f_flags;
 	__u32 mode;
+	__u32 flags;
+	__u32 __pad;
 	__u64 pos;
 	__u32 dev;
 	__u32 rdev;
@@ -667,7 +684,7 @@ struct ckpt_hdr_sighand {
  * @blocked: blocked signals, bit n-1 for signal n
  * @ss_sp: sigaltstack(2) base
  * @ss_size: its size
- * @ss_flags: its flags (SS_AUTODISARM)
+ * @ss_flags: its flags (SS_DISABLE when there is none, SS_AUTODISARM)
  * @__pad: zero
  */
 struct ckpt_hdr_signal_task {

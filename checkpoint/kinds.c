@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart: the kinds of per-task state, in image order.
+ *
+ * One row per kind. The orchestrators walk this table; adding a kind of
+ * state means adding its file and its row here.
+ */
+#include <linux/checkpoint.h>
+#include <linux/kernel.h>
+
+const struct ckpt_task_kind ckpt_task_kinds[] = {
+	{
+		.name = "task",
+		.checkpoint = ckpt_checkpoint_task,
+		.restore = ckpt_restore_task,
+		.commit = ckpt_commit_task,
+		.cleanup = ckpt_cleanup_task,
+	},
+	{
+		.name = "fs",
+		.checkpoint = ckpt_checkpoint_fs,
+		.restore = ckpt_restore_fs,
+		.commit = ckpt_commit_fs,
+		.cleanup = ckpt_cleanup_fs,
+	},
+	{
+		.name = "signals",
+		.checkpoint = ckpt_checkpoint_signals,
+		.restore = ckpt_restore_signals,
+		.commit = ckpt_commit_signals,
+		.cleanup = ckpt_cleanup_signals,
+	},
+	{
+		.name = "syscall",
+		.checkpoint = ckpt_checkpoint_syscall,
+		.restore = ckpt_restore_syscall,
+		.commit = ckpt_commit_syscall,
+		.cleanup = ckpt_cleanup_syscall,
+	},
+	{
+		.name = "cpu",
+		.checkpoint = ckpt_arch_checkpoint_cpu,
+		.restore = ckpt_arch_restore_cpu,
+		.commit = ckpt_arch_commit_cpu,
+		.cleanup = ckpt_arch_cleanup_cpu,
+	},
+	{
+		.name = "files",
+		.checkpoint = ckpt_checkpoint_files,
+		.restore = ckpt_restore_files,
+		.commit = ckpt_commit_files,
+		.cleanup = ckpt_cleanup_files,
+	},
+	{
+		.name = "memory",
+		.checkpoint = ckpt_checkpoint_mm,
+		.restore = ckpt_restore_mm,
+	},
+};
+
+const unsigned int ckpt_nr_task_kinds = ARRAY_SIZE(ckpt_task_kinds);

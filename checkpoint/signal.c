@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart: signal dispositions, the blocked mask and the
+ * alternate signal stack.
+ *
+ * Pending signals and armed timers are not saved yet: a task that has any
+ * is refused rather than restarted without them.
+ */
+#include <linux/checkpoint.h>
+#include <linux/errno.h>
+#include <linux/hrtimer.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
+#include <linux/slab.h>
+
+/* The SA_* flags a disposition may carry */
+#define CKPT_SA_FLAGS	(SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | \
+			 SA_ONSTACK | SA_RESTART | SA_NODEFER | \
+			 SA_RESETHAND | SA_RESTORER | SA_EXPOSE_TAGBITS | \
+			 SA_UNSUPPORTED)
+
+/**
+ * struct ckpt_rst_signal - signal state read at restart
+ * @sighand: the CKPT_HDR_SIGHAND record
+ * @task: the CKPT_HDR_SIGNAL_TASK record
+ */
+struct ckpt_rst_signal {
+	struct ckpt_hdr_sighand sighand;
+	struct ckpt_hdr_signal_task task;
+};
+
+/* Pending signals and armed timers: refused until they can be saved */
+static int checkpoint_signals_check(struct ckpt_ctx *ctx,
+				    struct task_struct *t)
+{
+	struct signal_struct *sig = t->signal;
+	const char *what = NULL;
+
+	if (!sigisemptyset(&t->pending.signal) ||
+	    !sigisemptyset(&sig->shared_pending.signal))
+		what = "pending signals";
+	else if (hrtimer_active(&sig->real_timer))
+		what = "an armed ITIMER_REAL timer or alarm";
+	else if (sig->it[CPUCLOCK_PROF].expires ||
+		 sig->it[CPUCLOCK_VIRT].expires)
+		what = "an armed CPU interval timer";
+#ifdef CONFIG_POSIX_TIMERS
+	else if (!hlist_empty(&sig->posix_timers))
+		what = "POSIX timers";
+#endif
+	if (!what)
+		return 0;
+	ckpt_err(ctx, -EOPNOTSUPP, "pid %d: %s (not supported yet)",
+		 task_pid_vnr(t), what);
+	return -EOPNOTSUPP;
+}
+
+/**
+ * ckpt_checkpoint_signals() - save the dispositions, mask and altstack
+ * @ctx: checkpoint context
+ * @task: the task
+ *
+ * A task stopped in sigsuspend(2) or a similar call has a temporary mask;
+ * the one saved is the mask it returns to, since the call is restarted
+ * from the beginning.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *task)
+{
+	struct ckpt_hdr_signal_task st = {};
+	struct ckpt_hdr_sighand *sh;
+	int i, ret;
+
+	sh = kzalloc(sizeof(*sh), GFP_KERNEL);
+	if (!sh)
+		return -ENOMEM;
+	BUILD_BUG_ON(_NSIG != CKPT_NSIG || _NSIG_WORDS != 1);
+	sh->nr = CKPT_NSIG;
+	spin_lock_irq(&task->sighand->siglock);
+	ret = checkpoint_signals_check(ctx, task);
+	for (i = 0; i < _NSIG; i++) {
+		const struct sigaction *sa = &task->sighand->action[i].sa;
+
+		sh->action[i].handler = (unsigned long)sa->sa_handler;
+		sh->action[i].flags = sa->sa_flags;
+		sh->action[i].restorer = (unsigned long)sa->sa_restorer;
+		sh->action[i].mask = sa->sa_mask.sig[0];
+	}
+	if (test_tsk_restore_sigmask(task))
+		st.blocked = task->saved_sigmask.sig[0];
+	else
+		st.blocked = task->blocked.sig[0];
+	spin_unlock_irq(&task->sighand->siglock);
+	st.ss_sp = task->sas_ss_sp;
+	st.ss_size = task->sas_ss_size;
+	st.ss_flags = task->sas_ss_flags;
+
+	if (!ret)
+		ret = ckpt_write_obj(ctx, &sh->h, CKPT_HDR_SIGHAND, sizeof(*sh));
+	if (!ret)
+		ret = ckpt_write_obj(ctx, &st.h, CKPT_HDR_SIGNAL_TASK,
+				     sizeof(st));
+	kfree(sh);
+	return ret;
+}
+
+static bool restore_sighand_ok(const struct ckpt_hdr_sighand *sh)
+{
+	int i;
+
+	if (sh->nr != CKPT_NSIG || sh->__pad)
+		return false;
+	for (i = 0; i < CKPT_NSIG; i++) {
+		const struct ckpt_sigaction *a = &sh->action[i];
+
+		if (a->flags & ~(u64)CKPT_SA_FLAGS)
+			return false;
+		if ((i + 1 == SIGKILL || i + 1 == SIGSTOP) && a->handler)
+			return false;
+	}
+	return true;
+}
+
+/**
+ * ckpt_restore_signals() - read and check the signal records
+ * @ctx: restart context
+ *
+ * Return: 0, -EINVAL for malformed records, or another negative errno.
+ */
+int ckpt_restore_signals(struct ckpt_ctx *ctx)
+{
+	struct ckpt_rst_signal *rs;
+	int ret;
+
+	rs = kzalloc(sizeof(*rs), GFP_KERNEL);
+	if (!rs)
+		return -ENOMEM;
+	ctx->rst_signal = rs;
+	ret = ckpt_read_obj(ctx, &rs->sighand.h, CKPT_HDR_SIGHAND,
+			    sizeof(rs->sighand));
+	if (ret)
+		return ret;
+	if (!restore_sighand_ok(&rs->sighand))
+		goto bad;
+	ret = ckpt_read_obj(ctx, &rs->task.h, CKPT_HDR_SIGNAL_TASK,
+			    sizeof(rs->task));
+	if (ret)
+		return ret;
+	if (rs->task.__pad || rs->task.ss_flags & ~(SS_DISABLE | SS_AUTODISARM) ||
+	    (rs->task.ss_size && !access_ok((void __user *)rs->task.ss_sp,
+					    rs->task.ss_size)))
+		goto bad;
+	return 0;
+bad:
+	ckpt_err(ctx, -EINVAL, "record %u: malformed signal state",
+		 ctx->nr_records);
+	return -EINVAL;
+}
+
+/**
+ * ckpt_commit_signals() - install the dispositions, mask and altstack
+ * @ctx: restart context
+ *
+ * Return: 0.
+ */
+int ckpt_commit_signals(struct ckpt_ctx *ctx)
+{
+	struct ckpt_rst_signal *rs = ctx->rst_signal;
+	struct task_struct *t = current;
+	sigset_t blocked;
+	int i;
+
+	spin_lock_irq(&t->sighand->siglock);
+	for (i = 0; i < _NSIG; i++) {
+		const struct ckpt_sigaction *a = &rs->sighand.action[i];
+		struct sigaction *sa = &t->sighand->action[i].sa;
+
+		sa->sa_handler = (__sighandler_t)(unsigned long)a->handler;
+		sa->sa_flags = a->flags;
+		sa->sa_restorer = (__sigrestore_t)(unsigned long)a->restorer;
+		siginitset(&sa->sa_mask, a->mask);
+		sigdelsetmask(&sa->sa_mask, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	}
+	spin_unlock_irq(&t->sighand->siglock);
+
+	siginitset(&blocked, rs->task.blocked);
+	set_current_blocked(&blocked);
+	clear_restore_sigmask();
+	t->sas_ss_sp = rs->task.ss_sp;
+	t->sas_ss_size = rs->task.ss_size;
+	t->sas_ss_flags = rs->task.ss_flags;
+	return 0;
+}
+
+/**
+ * ckpt_cleanup_signals() - free what ckpt_restore_signals() kept
+ * @ctx: restart context
+ */
+void ckpt_cleanup_signals(struct ckpt_ctx *ctx)
+{
+	kfree(ctx->rst_signal);
+	ctx->rst_signal = NULL;
+}
