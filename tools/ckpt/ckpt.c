@@ -8,6 +8,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,8 +43,8 @@ static void usage(FILE *out)
 		"Checkpoint process PID, writing the image to standard output or FILE.\n"
 		"  -k       kill the process after a successful checkpoint\n"
 		"  -o FILE  write the image to FILE (created with mode 0600)\n"
-		"  -v       say how the process was frozen, and the checkpoint id,\n"
-		"           on standard error\n",
+		"  -v       say how the process was frozen, the checkpoint id and what\n"
+		"           the image holds, on standard error\n",
 		program_invocation_short_name);
 }
 
@@ -108,15 +109,34 @@ static int catch_signals(void)
 	return 0;
 }
 
+/* "ckpt: checkpoint of pid N failed: <the kernel's error record> (<strerror>)" */
 static void report_failure(pid_t pid, int err, const struct output *o)
 {
-	fprintf(stderr, "%s: checkpoint of %d failed: %s", program_invocation_short_name,
-		pid, strerror(err));
+	fprintf(stderr, "%s: checkpoint of pid %d failed: ", program_invocation_short_name,
+		pid);
 	if (o->stream.have_error) {
-		fputs(": ", stderr);
 		ckpt_print_str(stderr, o->stream.error.msg, sizeof(o->stream.error.msg));
+		fprintf(stderr, " (%s)\n", strerror(err));
+		if (o->stream.error.errnum != err)
+			warnx("the error record says %s", strerror(o->stream.error.errnum));
+	} else {
+		fprintf(stderr, "%s\n", strerror(err));
 	}
-	fputc('\n', stderr);
+}
+
+/* With -v, after a successful checkpoint */
+static void report_success(long id, const struct output *o)
+{
+	const struct ckpt_state *st = &o->stream.st;
+	uint64_t bytes = st->nr_pages_total * st->page_size;
+
+	fprintf(stderr, "%s: checkpoint id %ld: %" PRIu64 " task%s, %" PRIu64 " VMA%s, %"
+		PRIu64 " page%s (%.1f MiB) saved, %" PRIu64 " file%s\n",
+		program_invocation_short_name, id,
+		st->nr_tasks, st->nr_tasks == 1 ? "" : "s",
+		st->nr_vmas_total, st->nr_vmas_total == 1 ? "" : "s",
+		st->nr_pages_total, st->nr_pages_total == 1 ? "" : "s",
+		(double)bytes / (1 << 20), st->nr_files, st->nr_files == 1 ? "" : "s");
 }
 
 /* After a successful checkpoint(2): is the image usable? */
@@ -200,6 +220,6 @@ int main(int argc, char **argv)
 			target_thaw(&t);
 	}
 	if (ok && opt.verbose)
-		fprintf(stderr, "%s: checkpoint id %ld\n", program_invocation_short_name, id);
+		report_success(id, &out);
 	return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -3,9 +3,12 @@
  * ckptinfo - decode and check a checkpoint image
  *
  * Prints every record of the image with its offset, type and length and
- * its decoded fields, then a verdict. Exit status: 0 for a valid complete
- * image, 1 for the image of a failed checkpoint, 2 for a malformed or
- * truncated image (or any other problem, such as a bad usage).
+ * its decoded fields (or, with -s, one line per task), then a verdict
+ * that sums up what the image holds. The image is checked as restart(2)
+ * will: each record on its own, and against the records before it (see
+ * ckpt_state.h). Exit status: 0 for a valid complete image, 1 for the
+ * image of a failed checkpoint, 2 for a malformed or truncated image (or
+ * any other problem, such as a bad usage).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,17 +27,25 @@
 
 static const char *prog = "ckptinfo";
 
+enum mode {
+	MODE_RECORDS,		/* every record */
+	MODE_SUMMARY,		/* one line per task */
+	MODE_QUIET,		/* only the verdict */
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: %s [-q] [FILE|-]\n"
+		"usage: %s [-q|-s] [FILE|-]\n"
 		"Decode and check a checkpoint image (standard input by default).\n"
 		"  -q  print only the verdict\n"
+		"  -s  print one line per task instead of every record\n"
 		"Exit status: 0 valid complete image, 1 image of a failed checkpoint,\n"
 		"2 malformed or truncated image, or another error.\n", prog);
 }
 
-static void print_record(const struct ckpt_record *rec, void *arg)
+static void print_record(const struct ckpt_record *rec, const struct ckpt_stream *s,
+			 void *arg)
 {
 	FILE *out = arg;
 	char name[32];
@@ -42,9 +53,64 @@ static void print_record(const struct ckpt_record *rec, void *arg)
 	fprintf(out, "%10" PRIu64 "  %-12s len %" PRIu32 "\n", rec->offset,
 		ckpt_rec_name(rec, name, sizeof(name)), rec->len);
 	if (rec->rt)
-		rec->rt->print(out, rec->data, rec->len);
+		rec->rt->print(out, rec->data, rec->len, &s->st);
 	else
 		fprintf(out, "    unknown record type %" PRIu32 ", skipped\n", rec->type);
+}
+
+static double mib(uint64_t pages, uint32_t page_size)
+{
+	return (double)pages * page_size / (1 << 20);
+}
+
+/* The line of the task whose state was read last */
+static void print_task(FILE *out, const struct ckpt_state *st)
+{
+	const struct ckpt_task_info *t = &st->task;
+	char why[128];
+
+	fprintf(out, "task %" PRId32 " \"", t->pid);
+	ckpt_print_str(out, t->comm, sizeof(t->comm));
+	fprintf(out, "\": %" PRIu32 " fd%s, %" PRIu32 " file%s, %" PRIu32 " VMA%s, %"
+		PRIu64 " page%s (%.1f MiB) saved",
+		t->nr_fds, t->nr_fds == 1 ? "" : "s",
+		t->nr_files, t->nr_files == 1 ? "" : "s",
+		t->nr_vmas, t->nr_vmas == 1 ? "" : "s",
+		t->nr_pages, t->nr_pages == 1 ? "" : "s", mib(t->nr_pages, st->page_size));
+	if (ckpt_state_task_pending(st, why, sizeof(why)))
+		fprintf(out, ", incomplete: %s", why);
+	putc('\n', out);
+}
+
+/* Tasks printed by print_summary() */
+static uint64_t tasks_printed;
+
+/* With -s: each task once its state is read */
+static void print_summary(const struct ckpt_record *rec, const struct ckpt_stream *s,
+			  void *arg)
+{
+	switch (rec->type) {
+	case CKPT_HDR_TASK:
+	case CKPT_HDR_ERROR:
+	case CKPT_HDR_TRAILER:
+		if (s->st.in_task) {
+			print_task(arg, &s->st);
+			tasks_printed = s->st.nr_tasks;
+		}
+		break;
+	}
+}
+
+/* Tasks, areas, pages and files, for the verdict */
+static void print_counts(FILE *out, const struct ckpt_state *st)
+{
+	fprintf(out, "%" PRIu64 " task%s, %" PRIu64 " VMA%s, %" PRIu64
+		" page%s (%.1f MiB) saved, %" PRIu64 " file%s",
+		st->nr_tasks, st->nr_tasks == 1 ? "" : "s",
+		st->nr_vmas_total, st->nr_vmas_total == 1 ? "" : "s",
+		st->nr_pages_total, st->nr_pages_total == 1 ? "" : "s",
+		mib(st->nr_pages_total, st->page_size),
+		st->nr_files, st->nr_files == 1 ? "" : "s");
 }
 
 static void print_failure(FILE *out, const char *prefix, const struct ckpt_error_info *e)
@@ -68,6 +134,8 @@ static int report(const char *file, const struct ckpt_stream *s, enum ckpt_verdi
 		       s->nr_records, s->ckpt_id);
 		if (s->nr_unknown)
 			printf(", %" PRIu64 " of unknown type (skipped)", s->nr_unknown);
+		fputs(": ", stdout);
+		print_counts(stdout, &s->st);
 		putchar('\n');
 		return EXIT_SUCCESS;
 	case CKPT_IMAGE_FAILED:
@@ -89,7 +157,8 @@ static int report(const char *file, const struct ckpt_stream *s, enum ckpt_verdi
 int main(int argc, char **argv)
 {
 	const char *file = "-";
-	bool quiet = false;
+	enum mode mode = MODE_RECORDS;
+	ckpt_record_fn *fn = NULL;
 	struct ckpt_reader r;
 	struct ckpt_stream s;
 	enum ckpt_verdict v;
@@ -97,10 +166,13 @@ int main(int argc, char **argv)
 	int opt, status;
 
 	opterr = 0;
-	while ((opt = getopt(argc, argv, "qh")) != -1) {
+	while ((opt = getopt(argc, argv, "qsh")) != -1) {
 		switch (opt) {
 		case 'q':
-			quiet = true;
+			mode = MODE_QUIET;
+			break;
+		case 's':
+			mode = MODE_SUMMARY;
 			break;
 		case 'h':
 			usage(stdout);
@@ -128,11 +200,18 @@ int main(int argc, char **argv)
 		file = "<stdin>";
 	}
 
+	if (mode == MODE_RECORDS)
+		fn = print_record;
+	else if (mode == MODE_SUMMARY)
+		fn = print_summary;
 	ckpt_reader_init_fd(&r, fd);
-	v = ckpt_image_scan(&r, &s, quiet ? NULL : print_record, stdout);
+	v = ckpt_image_scan(&r, &s, fn, stdout);
 	ckpt_reader_release(&r);
 	if (fd != STDIN_FILENO)
 		close(fd);
+	/* The scan stopped inside the state of a task */
+	if (mode == MODE_SUMMARY && s.st.nr_tasks > tasks_printed)
+		print_task(stdout, &s.st);
 
 	fflush(stdout);		/* the records come before a verdict on stderr */
 	status = report(file, &s, v);

@@ -2,13 +2,13 @@
 /*
  * Record types of a checkpoint image: decoding, checking and printing.
  */
-#include <endian.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
-#include <time.h>
 
+#include "ckpt_rec_impl.h"
 #include "ckpt_records.h"
+#include "ckpt_state.h"
 #include "ckpt_util.h"
 
 /* The stream layout is part of the ABI: catch any accidental change. */
@@ -17,24 +17,31 @@ _Static_assert(sizeof(struct ckpt_hdr_header) == 392, "ckpt_hdr_header");
 _Static_assert(sizeof(struct ckpt_hdr_header_arch_x86_64) == 24, "ckpt_hdr_arch");
 _Static_assert(sizeof(struct ckpt_hdr_error) == 16, "ckpt_hdr_error");
 _Static_assert(sizeof(struct ckpt_hdr_trailer) == 32, "ckpt_hdr_trailer");
+_Static_assert(sizeof(struct ckpt_hdr_task) == 96, "ckpt_hdr_task");
+_Static_assert(sizeof(struct ckpt_hdr_creds) == 88, "ckpt_hdr_creds");
+_Static_assert(sizeof(struct ckpt_hdr_rlimits) == 272, "ckpt_hdr_rlimits");
+_Static_assert(sizeof(struct ckpt_hdr_fs) == 24, "ckpt_hdr_fs");
+_Static_assert(sizeof(struct ckpt_hdr_syscall_restart) == 48, "ckpt_hdr_syscall_restart");
+_Static_assert(sizeof(struct ckpt_hdr_cpu_x86_64) == 248, "ckpt_hdr_cpu_x86_64");
+_Static_assert(sizeof(struct ckpt_hdr_mm) == 632, "ckpt_hdr_mm");
+_Static_assert(sizeof(struct ckpt_hdr_vma) == 56, "ckpt_hdr_vma");
+_Static_assert(sizeof(struct ckpt_hdr_pages) == 24, "ckpt_hdr_pages");
+_Static_assert(sizeof(struct ckpt_hdr_file) == 80, "ckpt_hdr_file");
+_Static_assert(sizeof(struct ckpt_fd_entry) == 16, "ckpt_fd_entry");
+_Static_assert(sizeof(struct ckpt_hdr_fd_table) == 16, "ckpt_hdr_fd_table");
+_Static_assert(sizeof(struct ckpt_sigaction) == 32, "ckpt_sigaction");
+_Static_assert(sizeof(struct ckpt_hdr_sighand) == 2064, "ckpt_hdr_sighand");
+_Static_assert(sizeof(struct ckpt_hdr_signal_task) == 40, "ckpt_hdr_signal_task");
 
 #define ERROR_MIN_LEN	(sizeof(struct ckpt_hdr_error) + 1)
 #define ERROR_MAX_LEN	(sizeof(struct ckpt_hdr_error) + CKPT_ERROR_MSG_MAX)
 
-#define FIELD	"    %-15s "	/* indentation and name column of a field */
-
 /* Decoders */
-
-static void decode_hdr(struct ckpt_hdr *h)
-{
-	h->type = le32toh(h->type);
-	h->len = le32toh(h->len);
-}
 
 void ckpt_decode_header(const void *rec, struct ckpt_hdr_header *h)
 {
 	memcpy(h, rec, sizeof(*h));
-	decode_hdr(&h->h);
+	ckpt_decode_hdr(&h->h);
 	h->magic = le64toh(h->magic);
 	h->format = le16toh(h->format);
 	h->arch = le16toh(h->arch);
@@ -51,7 +58,7 @@ void ckpt_decode_header(const void *rec, struct ckpt_hdr_header *h)
 void ckpt_decode_arch(const void *rec, struct ckpt_hdr_header_arch_x86_64 *a)
 {
 	memcpy(a, rec, sizeof(*a));
-	decode_hdr(&a->h);
+	ckpt_decode_hdr(&a->h);
 	a->xfeatures = le64toh(a->xfeatures);
 	a->xstate_size = le32toh(a->xstate_size);
 	a->__pad = le32toh(a->__pad);
@@ -73,7 +80,7 @@ void ckpt_decode_error(const void *rec, uint32_t len, struct ckpt_error_info *e)
 void ckpt_decode_trailer(const void *rec, struct ckpt_hdr_trailer *t)
 {
 	memcpy(t, rec, sizeof(*t));
-	decode_hdr(&t->h);
+	ckpt_decode_hdr(&t->h);
 	t->magic = le64toh(t->magic);
 	t->ckpt_id = le64toh(t->ckpt_id);
 	t->nr_records = le32toh(t->nr_records);
@@ -81,16 +88,6 @@ void ckpt_decode_trailer(const void *rec, struct ckpt_hdr_trailer *t)
 }
 
 /* Helpers */
-
-static bool all_zero(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	while (n--)
-		if (*c++)
-			return false;
-	return true;
-}
 
 static const char *arch_name(unsigned int arch)
 {
@@ -103,26 +100,12 @@ static const char *arch_name(unsigned int arch)
 
 static void print_uts(FILE *out, const char *name, const char *s)
 {
-	fprintf(out, FIELD "\"", name);
-	ckpt_print_str(out, s, CKPT_UTS_LEN);
-	fputs("\"\n", out);
+	ckpt_print_field_str(out, name, s, CKPT_UTS_LEN);
 }
 
-static void print_time(FILE *out, int64_t sec, uint32_t nsec)
-{
-	time_t t = (time_t)sec;
-	struct tm tm;
-	char buf[64];
-
-	if (!gmtime_r(&t, &tm) ||
-	    !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm)) {
-		fprintf(out, FIELD "%" PRId64 ".%09" PRIu32 " (not a valid date)\n",
-			"time", sec, nsec);
-		return;
-	}
-	fprintf(out, FIELD "%s.%09" PRIu32 " UTC (%" PRId64 ")\n", "time", buf, nsec,
-		sec);
-}
+/* Page sizes an image may have */
+#define PAGE_SIZE_MIN	4096U
+#define PAGE_SIZE_MAX	65536U
 
 /* CKPT_HDR_HEADER */
 
@@ -136,38 +119,53 @@ static int check_header(const void *rec, uint32_t len, char *why, size_t size)
 
 	(void)len;
 	ckpt_decode_header(rec, &h);
-	if (h.magic != CKPT_MAGIC_HEAD) {
-		snprintf(why, size, "bad magic 0x%016llx (expected 0x%016llx)",
-			 (unsigned long long)h.magic, CKPT_MAGIC_HEAD);
-		return -1;
-	}
-	if (h.format != CKPT_FORMAT_VERSION) {
-		snprintf(why, size, "image format version %u, this tool reads version %u",
-			 h.format, CKPT_FORMAT_VERSION);
-		return -1;
-	}
-	if (!arch_name(h.arch)) {
-		snprintf(why, size, "unknown architecture %u", h.arch);
-		return -1;
-	}
-	if (h.time_nsec >= 1000000000) {
-		snprintf(why, size, "time_nsec %" PRIu32 " is out of range", h.time_nsec);
-		return -1;
-	}
-	for (i = 0; i < CKPT_ARRAY_SIZE(uts); i++) {
-		if (!memchr(uts[i], '\0', CKPT_UTS_LEN)) {
-			snprintf(why, size, "utsname string %zu is not NUL-terminated", i);
-			return -1;
-		}
-	}
-	if (h.__pad || !all_zero(raw->__pad2, sizeof(raw->__pad2))) {
-		snprintf(why, size, "non-zero reserved field");
-		return -1;
-	}
+	if (h.magic != CKPT_MAGIC_HEAD)
+		return ckpt_bad(why, size, "bad magic 0x%016llx (expected 0x%016llx)",
+				(unsigned long long)h.magic, CKPT_MAGIC_HEAD);
+	if (h.format != CKPT_FORMAT_VERSION)
+		return ckpt_bad(why, size,
+				"image format version %u, this tool reads version %u",
+				h.format, CKPT_FORMAT_VERSION);
+	if (!arch_name(h.arch))
+		return ckpt_bad(why, size, "unknown architecture %u", h.arch);
+	if (h.page_size < PAGE_SIZE_MIN || h.page_size > PAGE_SIZE_MAX ||
+	    (h.page_size & (h.page_size - 1)))
+		return ckpt_bad(why, size, "page size %" PRIu32 " is not a power of two"
+				" from %u to %u", h.page_size, PAGE_SIZE_MIN, PAGE_SIZE_MAX);
+	if (h.flags & ~CHECKPOINT_FLAGS_ALL)
+		return ckpt_bad(why, size, "unknown checkpoint flags 0x%llx",
+				(unsigned long long)(h.flags & ~CHECKPOINT_FLAGS_ALL));
+	if (h.time_nsec >= 1000000000)
+		return ckpt_bad(why, size, "time_nsec %" PRIu32 " is out of range",
+				h.time_nsec);
+	if (h.root_pid <= 0)
+		return ckpt_bad(why, size, "root_pid %" PRId32 " is not a pid", h.root_pid);
+	for (i = 0; i < CKPT_ARRAY_SIZE(uts); i++)
+		if (!memchr(uts[i], '\0', CKPT_UTS_LEN))
+			return ckpt_bad(why, size,
+					"utsname string %zu is not NUL-terminated", i);
+	if (h.__pad || !ckpt_all_zero(raw->__pad2, sizeof(raw->__pad2)))
+		return ckpt_bad(why, size, "non-zero reserved field");
 	return 0;
 }
 
-static void print_header(FILE *out, const void *rec, uint32_t len)
+static int track_header(struct ckpt_state *st, const void *rec, uint32_t len,
+			char *why, size_t size)
+{
+	struct ckpt_hdr_header h;
+
+	(void)len;
+	(void)why;
+	(void)size;
+	ckpt_decode_header(rec, &h);
+	st->page_size = h.page_size;
+	st->flags = h.flags;
+	st->root_pid = h.root_pid;
+	return 0;
+}
+
+static void print_header(FILE *out, const void *rec, uint32_t len,
+			 const struct ckpt_state *st)
 {
 	const struct ckpt_hdr_header *raw = rec;
 	struct ckpt_hdr_header h;
@@ -175,6 +173,7 @@ static void print_header(FILE *out, const void *rec, uint32_t len)
 	uint32_t kv;
 
 	(void)len;
+	(void)st;
 	ckpt_decode_header(rec, &h);
 	arch = arch_name(h.arch);
 	kv = h.kernel_version;
@@ -188,7 +187,7 @@ static void print_header(FILE *out, const void *rec, uint32_t len)
 		h.flags & CHECKPOINT_SUBTREE ? " SUBTREE" : "",
 		h.flags & ~CHECKPOINT_FLAGS_ALL ? " +unknown" : "");
 	fprintf(out, FIELD "%llu\n", "ckpt_id", (unsigned long long)h.ckpt_id);
-	print_time(out, h.time_sec, h.time_nsec);
+	ckpt_print_time(out, "time", h.time_sec, h.time_nsec);
 	fprintf(out, FIELD "%u.%u.%u (0x%06" PRIx32 ")\n", "kernel_version",
 		kv >> 16, (kv >> 8) & 0xff, kv & 0xff, kv);
 	fprintf(out, FIELD "%" PRId32 "\n", "root_pid", h.root_pid);
@@ -201,26 +200,51 @@ static void print_header(FILE *out, const void *rec, uint32_t len)
 
 /* CKPT_HDR_HEADER_ARCH */
 
+#define XFEATURES_FPSSE	0x3ULL		/* x87 and SSE state */
+#define XSTATE_SIZE_MIN	512U		/* the legacy FXSAVE area */
+#define XSTATE_SIZE_MAX	(64U << 10)
+
 static int check_arch(const void *rec, uint32_t len, char *why, size_t size)
 {
 	struct ckpt_hdr_header_arch_x86_64 a;
 
 	(void)len;
 	ckpt_decode_arch(rec, &a);
-	if (a.__pad) {
-		snprintf(why, size, "non-zero reserved field");
-		return -1;
-	}
+	if ((a.xfeatures & XFEATURES_FPSSE) != XFEATURES_FPSSE)
+		return ckpt_bad(why, size, "xfeatures 0x%llx without x87 and SSE",
+				(unsigned long long)a.xfeatures);
+	if (a.xstate_size < XSTATE_SIZE_MIN || a.xstate_size > XSTATE_SIZE_MAX)
+		return ckpt_bad(why, size, "xstate_size %" PRIu32 " is not from %u to %u",
+				a.xstate_size, XSTATE_SIZE_MIN, XSTATE_SIZE_MAX);
+	if (a.__pad)
+		return ckpt_bad(why, size, "non-zero reserved field");
 	return 0;
 }
 
-static void print_arch(FILE *out, const void *rec, uint32_t len)
+static int track_arch(struct ckpt_state *st, const void *rec, uint32_t len,
+		      char *why, size_t size)
 {
 	struct ckpt_hdr_header_arch_x86_64 a;
 
 	(void)len;
+	(void)why;
+	(void)size;
 	ckpt_decode_arch(rec, &a);
-	fprintf(out, FIELD "0x%llx\n", "xfeatures", (unsigned long long)a.xfeatures);
+	st->xfeatures = a.xfeatures;
+	st->xstate_size = a.xstate_size;
+	return 0;
+}
+
+static void print_arch(FILE *out, const void *rec, uint32_t len, const struct ckpt_state *st)
+{
+	struct ckpt_hdr_header_arch_x86_64 a;
+
+	(void)len;
+	(void)st;
+	ckpt_decode_arch(rec, &a);
+	fprintf(out, FIELD "0x%llx", "xfeatures", (unsigned long long)a.xfeatures);
+	ckpt_print_xfeatures(out, a.xfeatures);
+	putc('\n', out);
 	fprintf(out, FIELD "%" PRIu32 "\n", "xstate_size", a.xstate_size);
 }
 
@@ -231,36 +255,29 @@ static int check_error(const void *rec, uint32_t len, char *why, size_t size)
 	struct ckpt_hdr_error h;
 
 	memcpy(&h, rec, sizeof(h));
-	if ((int32_t)le32toh((uint32_t)h.errnum) <= 0) {
-		snprintf(why, size, "errnum %" PRId32 " is not a positive errno",
-			 (int32_t)le32toh((uint32_t)h.errnum));
-		return -1;
-	}
-	if (h.__pad) {
-		snprintf(why, size, "non-zero reserved field");
-		return -1;
-	}
-	if (((const char *)rec)[len - 1] != '\0') {
-		snprintf(why, size, "message is not NUL-terminated");
-		return -1;
-	}
+	if ((int32_t)le32toh((uint32_t)h.errnum) <= 0)
+		return ckpt_bad(why, size, "errnum %" PRId32 " is not a positive errno",
+				(int32_t)le32toh((uint32_t)h.errnum));
+	if (h.__pad)
+		return ckpt_bad(why, size, "non-zero reserved field");
+	if (((const char *)rec)[len - 1] != '\0')
+		return ckpt_bad(why, size, "message is not NUL-terminated");
 	return 0;
 }
 
-static void print_error(FILE *out, const void *rec, uint32_t len)
+static void print_error(FILE *out, const void *rec, uint32_t len, const struct ckpt_state *st)
 {
 	struct ckpt_error_info e;
 	const char *name;
 
+	(void)st;
 	ckpt_decode_error(rec, len, &e);
 	name = ckpt_errno_name(e.errnum);
 	if (name)
 		fprintf(out, FIELD "%s (%d)\n", "errno", name, e.errnum);
 	else
 		fprintf(out, FIELD "%d\n", "errno", e.errnum);
-	fprintf(out, FIELD "\"", "message");
-	ckpt_print_str(out, e.msg, sizeof(e.msg));
-	fputs("\"\n", out);
+	ckpt_print_field_str(out, "message", e.msg, sizeof(e.msg));
 }
 
 /* CKPT_HDR_TRAILER */
@@ -271,23 +288,35 @@ static int check_trailer(const void *rec, uint32_t len, char *why, size_t size)
 
 	(void)len;
 	ckpt_decode_trailer(rec, &t);
-	if (t.magic != CKPT_MAGIC_TAIL) {
-		snprintf(why, size, "bad magic 0x%016llx (expected 0x%016llx)",
-			 (unsigned long long)t.magic, CKPT_MAGIC_TAIL);
-		return -1;
-	}
-	if (t.__pad) {
-		snprintf(why, size, "non-zero reserved field");
-		return -1;
-	}
+	if (t.magic != CKPT_MAGIC_TAIL)
+		return ckpt_bad(why, size, "bad magic 0x%016llx (expected 0x%016llx)",
+				(unsigned long long)t.magic, CKPT_MAGIC_TAIL);
+	if (t.__pad)
+		return ckpt_bad(why, size, "non-zero reserved field");
 	return 0;
 }
 
-static void print_trailer(FILE *out, const void *rec, uint32_t len)
+/* The last task must be complete */
+static int track_trailer(struct ckpt_state *st, const void *rec, uint32_t len,
+			 char *why, size_t size)
+{
+	char want[128];
+
+	(void)rec;
+	(void)len;
+	if (ckpt_state_task_pending(st, want, sizeof(want)))
+		return ckpt_bad(why, size, "the state of task %" PRId32
+				" is incomplete: %s", st->task.pid, want);
+	return 0;
+}
+
+static void print_trailer(FILE *out, const void *rec, uint32_t len,
+			  const struct ckpt_state *st)
 {
 	struct ckpt_hdr_trailer t;
 
 	(void)len;
+	(void)st;
 	ckpt_decode_trailer(rec, &t);
 	fprintf(out, FIELD "0x%016llx (%s)\n", "magic", (unsigned long long)t.magic,
 		t.magic == CKPT_MAGIC_TAIL ? "ok" : "BAD");
@@ -295,21 +324,93 @@ static void print_trailer(FILE *out, const void *rec, uint32_t len)
 	fprintf(out, FIELD "%" PRIu32 "\n", "nr_records", t.nr_records);
 }
 
+/* The table */
+
 #define HEADER_LEN	sizeof(struct ckpt_hdr_header)
 #define ARCH_LEN	sizeof(struct ckpt_hdr_header_arch_x86_64)
 #define TRAILER_LEN	sizeof(struct ckpt_hdr_trailer)
+#define TASK_LEN	sizeof(struct ckpt_hdr_task)
+#define CREDS_LEN	sizeof(struct ckpt_hdr_creds)
+#define CREDS_MAX_LEN	(CREDS_LEN + CKPT_NGROUPS_MAX * sizeof(__u32))
+#define RLIMITS_LEN	sizeof(struct ckpt_hdr_rlimits)
+#define FS_MIN_LEN	(sizeof(struct ckpt_hdr_fs) + 2)	/* two NULs */
+#define FS_MAX_LEN	(sizeof(struct ckpt_hdr_fs) + 2 * CKPT_PATH_MAX)
+#define RESTART_LEN	sizeof(struct ckpt_hdr_syscall_restart)
+#define SIGHAND_LEN	sizeof(struct ckpt_hdr_sighand)
+#define SIGTASK_LEN	sizeof(struct ckpt_hdr_signal_task)
+#define CPU_LEN		sizeof(struct ckpt_hdr_cpu_x86_64)
+#define XSTATE_MIN_LEN	(sizeof(struct ckpt_hdr) + CKPT_XSAVE_MIN_SIZE)
+#define FILE_MIN_LEN	(sizeof(struct ckpt_hdr_file) + 2)		/* "/" */
+#define FILE_MAX_LEN	(sizeof(struct ckpt_hdr_file) + CKPT_PATH_MAX)
+#define FDT_MIN_LEN	sizeof(struct ckpt_hdr_fd_table)
+#define FDT_MAX_LEN	(FDT_MIN_LEN + CKPT_FDS_MAX * sizeof(struct ckpt_fd_entry))
+#define MM_LEN		sizeof(struct ckpt_hdr_mm)
+#define VMA_LEN		sizeof(struct ckpt_hdr_vma)
+#define PAGES_MIN_LEN	(sizeof(struct ckpt_hdr_pages) + PAGE_SIZE_MIN)
+#define PAGES_MAX_LEN	(sizeof(struct ckpt_hdr_pages) + CKPT_PAGES_MAX * PAGE_SIZE_MAX)
 
-/* Fixed-size records must have exactly their size */
+/* Where a row's records come: in the stream, or in a task after one of these */
+#define STREAM		false, { 0 }
+#define AFTER(...)	true, { __VA_ARGS__ }
+
+/*
+ * One row per record type, in the order of the stream. Fixed-size
+ * records must have exactly their size.
+ */
 static const struct ckpt_rec_type rec_types[] = {
-	/* type                 name           min_len        max_len */
-	{ CKPT_HDR_HEADER,      "HEADER",      HEADER_LEN,    HEADER_LEN,
-	  check_header, print_header },
-	{ CKPT_HDR_HEADER_ARCH, "HEADER_ARCH", ARCH_LEN,      ARCH_LEN,
-	  check_arch, print_arch },
-	{ CKPT_HDR_ERROR,       "ERROR",       ERROR_MIN_LEN, ERROR_MAX_LEN,
-	  check_error, print_error },
-	{ CKPT_HDR_TRAILER,     "TRAILER",     TRAILER_LEN,   TRAILER_LEN,
-	  check_trailer, print_trailer },
+	/* type                     name               min_len        max_len */
+	{ CKPT_HDR_HEADER,          "HEADER",          HEADER_LEN,    HEADER_LEN,
+	  STREAM, check_header, track_header, print_header },
+	{ CKPT_HDR_HEADER_ARCH,     "HEADER_ARCH",     ARCH_LEN,      ARCH_LEN,
+	  STREAM, check_arch, track_arch, print_arch },
+
+	{ CKPT_HDR_TASK,            "TASK",            TASK_LEN,      TASK_LEN,
+	  AFTER(0),
+	  ckpt_check_task, ckpt_track_task, ckpt_print_task },
+	{ CKPT_HDR_CREDS,           "CREDS",           CREDS_LEN,     CREDS_MAX_LEN,
+	  AFTER(CKPT_HDR_TASK),
+	  ckpt_check_creds, NULL, ckpt_print_creds },
+	{ CKPT_HDR_RLIMITS,         "RLIMITS",         RLIMITS_LEN,   RLIMITS_LEN,
+	  AFTER(CKPT_HDR_CREDS),
+	  ckpt_check_rlimits, NULL, ckpt_print_rlimits },
+	{ CKPT_HDR_FS,              "FS",              FS_MIN_LEN,    FS_MAX_LEN,
+	  AFTER(CKPT_HDR_RLIMITS),
+	  ckpt_check_fs, NULL, ckpt_print_fs },
+	{ CKPT_HDR_SIGHAND,         "SIGHAND",         SIGHAND_LEN,   SIGHAND_LEN,
+	  AFTER(CKPT_HDR_FS),
+	  ckpt_check_sighand, NULL, ckpt_print_sighand },
+	{ CKPT_HDR_SIGNAL_TASK,     "SIGNAL_TASK",     SIGTASK_LEN,   SIGTASK_LEN,
+	  AFTER(CKPT_HDR_SIGHAND),
+	  ckpt_check_signal_task, NULL, ckpt_print_signal_task },
+	{ CKPT_HDR_SYSCALL_RESTART, "SYSCALL_RESTART", RESTART_LEN,   RESTART_LEN,
+	  AFTER(CKPT_HDR_SIGNAL_TASK),
+	  ckpt_check_syscall_restart, NULL, ckpt_print_syscall_restart },
+	{ CKPT_HDR_CPU_X86_64,      "CPU_X86_64",      CPU_LEN,       CPU_LEN,
+	  AFTER(CKPT_HDR_SYSCALL_RESTART),
+	  ckpt_check_cpu_x86_64, NULL, ckpt_print_cpu_x86_64 },
+	{ CKPT_HDR_XSTATE,          "XSTATE",          XSTATE_MIN_LEN, 0,
+	  AFTER(CKPT_HDR_CPU_X86_64),
+	  ckpt_check_xstate, ckpt_track_xstate, ckpt_print_xstate },
+	{ CKPT_HDR_FILE,            "FILE",            FILE_MIN_LEN,  FILE_MAX_LEN,
+	  AFTER(CKPT_HDR_XSTATE, CKPT_HDR_FILE, CKPT_HDR_FD_TABLE),
+	  ckpt_check_file, ckpt_track_file, ckpt_print_file },
+	{ CKPT_HDR_FD_TABLE,        "FD_TABLE",        FDT_MIN_LEN,   FDT_MAX_LEN,
+	  AFTER(CKPT_HDR_XSTATE, CKPT_HDR_FILE),
+	  ckpt_check_fd_table, ckpt_track_fd_table, ckpt_print_fd_table },
+	{ CKPT_HDR_MM,              "MM",              MM_LEN,        MM_LEN,
+	  AFTER(CKPT_HDR_FD_TABLE, CKPT_HDR_FILE),
+	  ckpt_check_mm, ckpt_track_mm, ckpt_print_mm },
+	{ CKPT_HDR_VMA,             "VMA",             VMA_LEN,       VMA_LEN,
+	  AFTER(CKPT_HDR_MM, CKPT_HDR_VMA, CKPT_HDR_PAGES),
+	  ckpt_check_vma, ckpt_track_vma, ckpt_print_vma },
+	{ CKPT_HDR_PAGES,           "PAGES",           PAGES_MIN_LEN, PAGES_MAX_LEN,
+	  AFTER(CKPT_HDR_VMA, CKPT_HDR_PAGES),
+	  ckpt_check_pages, ckpt_track_pages, ckpt_print_pages },
+
+	{ CKPT_HDR_ERROR,           "ERROR",           ERROR_MIN_LEN, ERROR_MAX_LEN,
+	  STREAM, check_error, NULL, print_error },
+	{ CKPT_HDR_TRAILER,         "TRAILER",         TRAILER_LEN,   TRAILER_LEN,
+	  STREAM, check_trailer, track_trailer, print_trailer },
 };
 
 const struct ckpt_rec_type *ckpt_rec_type_find(uint32_t type)
@@ -320,4 +421,19 @@ const struct ckpt_rec_type *ckpt_rec_type_find(uint32_t type)
 		if (rec_types[i].type == type)
 			return &rec_types[i];
 	return NULL;
+}
+
+const char *ckpt_rec_type_name(uint32_t type)
+{
+	const struct ckpt_rec_type *rt = ckpt_rec_type_find(type);
+
+	return rt ? rt->name : NULL;
+}
+
+void ckpt_rec_type_each(void (*fn)(const struct ckpt_rec_type *rt, void *arg), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < CKPT_ARRAY_SIZE(rec_types); i++)
+		fn(&rec_types[i], arg);
 }

@@ -52,7 +52,7 @@ static enum ckpt_verdict from_reader(struct ckpt_stream *s, const struct ckpt_re
 static int add_record(struct ckpt_stream *s, const struct ckpt_record *rec,
 		      enum ckpt_verdict *v)
 {
-	char why[200];
+	char why[256];
 	struct ckpt_hdr_header h;
 	struct ckpt_hdr_trailer t;
 
@@ -106,6 +106,10 @@ static int add_record(struct ckpt_stream *s, const struct ckpt_record *rec,
 			s->nr_unknown++;
 		break;
 	}
+	if (ckpt_state_add(&s->st, rec, why, sizeof(why)) < 0) {
+		*v = malformed(s, rec, rec->offset, "%s", why);
+		return -1;
+	}
 	s->nr_records++;
 	return 0;
 
@@ -134,15 +138,12 @@ static enum ckpt_verdict at_end(struct ckpt_stream *s, const struct ckpt_reader 
 			 end, s->nr_records, s->nr_records == 1 ? "" : "s");
 }
 
-enum ckpt_verdict ckpt_image_scan(struct ckpt_reader *r, struct ckpt_stream *s,
-				  ckpt_record_fn *fn, void *arg)
+static enum ckpt_verdict scan(struct ckpt_reader *r, struct ckpt_stream *s,
+			      ckpt_record_fn *fn, void *arg)
 {
 	struct ckpt_record rec;
 	enum ckpt_verdict v;
 	int ret;
-
-	memset(s, 0, sizeof(*s));
-	s->state = S_START;
 
 	while (s->state != S_DONE) {
 		ret = ckpt_read_record(r, &rec);
@@ -151,7 +152,7 @@ enum ckpt_verdict ckpt_image_scan(struct ckpt_reader *r, struct ckpt_stream *s,
 		if (ret < 0)
 			return from_reader(s, r, ret);
 		if (fn)
-			fn(&rec, arg);
+			fn(&rec, s, arg);
 		if (add_record(s, &rec, &v) < 0)
 			return v;
 	}
@@ -164,4 +165,17 @@ enum ckpt_verdict ckpt_image_scan(struct ckpt_reader *r, struct ckpt_stream *s,
 				 PRIu64 ", after the %s record", r->offset,
 				 s->have_error ? "ERROR" : "TRAILER");
 	return s->have_error ? CKPT_IMAGE_FAILED : CKPT_IMAGE_COMPLETE;
+}
+
+enum ckpt_verdict ckpt_image_scan(struct ckpt_reader *r, struct ckpt_stream *s,
+				  ckpt_record_fn *fn, void *arg)
+{
+	enum ckpt_verdict v;
+
+	memset(s, 0, sizeof(*s));
+	s->state = S_START;
+	ckpt_state_init(&s->st);
+	v = scan(r, s, fn, arg);
+	ckpt_state_release(&s->st);
+	return v;
 }

@@ -6,8 +6,10 @@
  * nothing after it; the trailer repeats the checkpoint id of the header
  * and counts the records before it. An image of a failed checkpoint ends
  * with an ERROR record instead of the trailer. The header must have the
- * right magic and format version. Records of unknown types are counted
- * (and skipped by the caller) but do not make the image invalid.
+ * right magic and format version. Every record is checked on its own
+ * (its row in the record table) and against the ones before it (see
+ * ckpt_state.h). Records of unknown types are counted (and skipped by the
+ * caller) but do not make the image invalid.
  */
 #ifndef CKPT_STREAM_H
 #define CKPT_STREAM_H
@@ -17,6 +19,7 @@
 
 #include "ckpt_reader.h"
 #include "ckpt_records.h"
+#include "ckpt_state.h"
 
 enum ckpt_verdict {
 	CKPT_IMAGE_COMPLETE = 0,	/* valid and complete */
@@ -34,6 +37,12 @@ struct ckpt_stream {
 	bool have_error;		/* an ERROR record was seen: */
 	struct ckpt_error_info error;	/* its contents */
 
+	/*
+	 * What the records establish; after ckpt_image_scan() only its
+	 * counts and the last task's are left.
+	 */
+	struct ckpt_state st;
+
 	/* When the verdict is MALFORMED or IOERR */
 	bool truncated;			/* the stream stopped too early */
 	uint64_t err_offset;
@@ -41,8 +50,12 @@ struct ckpt_stream {
 	char err[320];			/* names the offset */
 };
 
-/* Called for each record that is framed well, before its contents are checked. */
-typedef void ckpt_record_fn(const struct ckpt_record *rec, void *arg);
+/*
+ * Called for each record that is framed well, before its contents are
+ * checked: s->st is still the state before the record.
+ */
+typedef void ckpt_record_fn(const struct ckpt_record *rec, const struct ckpt_stream *s,
+			    void *arg);
 
 /*
  * Reads the whole image from r, calling fn (if not NULL) on each record,

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the records read so far establish: the order of the records of a
+ * task, the FILE records by objref, the areas of the MM and their pages.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckpt_rec_impl.h"
+#include "ckpt_state.h"
+
+void ckpt_state_init(struct ckpt_state *st)
+{
+	memset(st, 0, sizeof(*st));
+}
+
+void ckpt_state_release(struct ckpt_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->files_cap; i++)
+		free(st->files[i].path);
+	free(st->files);
+	st->files = NULL;
+	st->files_cap = 0;
+}
+
+static const char *type_name(uint32_t type)
+{
+	return ckpt_rec_type_name(type) ?: "?";
+}
+
+/* Names the record types that may come after the last one, in buf */
+struct expect {
+	const struct ckpt_state *st;
+	char *buf;
+	size_t size;
+	unsigned int n;
+};
+
+static void add_expected(const struct ckpt_rec_type *rt, void *arg)
+{
+	struct expect *e = arg;
+	size_t i, len;
+
+	if (!rt->in_task)
+		return;
+	/* One fd table per task, and before the MM */
+	if ((rt->type == CKPT_HDR_FD_TABLE && e->st->have_fd_table) ||
+	    (rt->type == CKPT_HDR_MM && !e->st->have_fd_table))
+		return;
+	for (i = 0; i < CKPT_REC_AFTER_MAX; i++) {
+		if (rt->after[i] && rt->after[i] == e->st->last) {
+			len = strlen(e->buf);
+			snprintf(e->buf + len, e->size - len, "%s%s", e->n ? " or " : "",
+				 rt->name);
+			e->n++;
+			return;
+		}
+	}
+}
+
+bool ckpt_state_task_pending(const struct ckpt_state *st, char *why, size_t size)
+{
+	struct expect e = { st, why, size, 0 };
+
+	if (!st->in_task)
+		return false;
+	if (!st->have_mm) {
+		snprintf(why, size, "expected ");
+		ckpt_rec_type_each(add_expected, &e);
+		return true;
+	}
+	if (st->vmas_seen && st->vma_pages_seen < st->vma_nr_pages) {
+		snprintf(why, size, "the area 0x%" PRIx64 "-0x%" PRIx64 " has %" PRIu64
+			 " of its %" PRIu64 " pages", st->vma_start, st->vma_end,
+			 st->vma_pages_seen, st->vma_nr_pages);
+		return true;
+	}
+	if (st->vmas_seen < st->nr_vmas) {
+		snprintf(why, size, "%" PRIu32 " of the %" PRIu32 " areas of its MM are there",
+			 st->vmas_seen, st->nr_vmas);
+		return true;
+	}
+	return false;
+}
+
+/* Whether a record of type rt may come now in the state of a task. */
+static int check_order(const struct ckpt_state *st, const struct ckpt_rec_type *rt,
+		       char *why, size_t size)
+{
+	char want[128];
+	size_t i;
+
+	if (rt->type == CKPT_HDR_TASK) {
+		if (ckpt_state_task_pending(st, want, sizeof(want)))
+			return ckpt_bad(why, size, "the state of task %" PRId32
+					" is incomplete: %s", st->task.pid, want);
+		return 0;
+	}
+	if (!st->in_task)
+		return ckpt_bad(why, size,
+				"outside the state of a task (a TASK record comes first)");
+	for (i = 0; i < CKPT_REC_AFTER_MAX; i++)
+		if (rt->after[i] && rt->after[i] == st->last)
+			return 0;
+	if (ckpt_state_task_pending(st, want, sizeof(want)))
+		return ckpt_bad(why, size, "misplaced after %s: %s", type_name(st->last),
+				want);
+	return ckpt_bad(why, size, "misplaced: the state of task %" PRId32
+			" is complete", st->task.pid);
+}
+
+int ckpt_state_add(struct ckpt_state *st, const struct ckpt_record *rec, char *why,
+		   size_t size)
+{
+	const struct ckpt_rec_type *rt = rec->rt;
+
+	if (!rt)
+		return 0;
+	if (rt->in_task && check_order(st, rt, why, size) < 0)
+		return -1;
+	if (rt->track && rt->track(st, rec->data, rec->len, why, size) < 0)
+		return -1;
+	if (rt->in_task)
+		st->last = rt->type;
+	return 0;
+}
+
+/* Files by objref */
+
+static size_t file_slot(const struct ckpt_state *st, int32_t objref)
+{
+	size_t mask = st->files_cap - 1;
+	size_t i = ((uint32_t)objref * 2654435761U) & mask;
+
+	while (st->files[i].objref && st->files[i].objref != objref)
+		i = (i + 1) & mask;
+	return i;
+}
+
+const struct ckpt_file_info *ckpt_state_file(const struct ckpt_state *st, int32_t objref)
+{
+	size_t i;
+
+	if (!st || !st->files_cap || objref <= 0)
+		return NULL;
+	i = file_slot(st, objref);
+	return st->files[i].objref ? &st->files[i] : NULL;
+}
+
+static int grow_files(struct ckpt_state *st)
+{
+	struct ckpt_file_info *old = st->files;
+	size_t old_cap = st->files_cap, i;
+
+	st->files_cap = old_cap ? old_cap * 2 : 64;
+	st->files = calloc(st->files_cap, sizeof(*st->files));
+	if (!st->files) {
+		st->files = old;
+		st->files_cap = old_cap;
+		return -1;
+	}
+	for (i = 0; i < old_cap; i++)
+		if (old[i].objref)
+			st->files[file_slot(st, old[i].objref)] = old[i];
+	free(old);
+	return 0;
+}
+
+int ckpt_state_add_file(struct ckpt_state *st, int32_t objref, uint32_t kind,
+			const char *path, char *why, size_t size)
+{
+	const struct ckpt_file_info *f = ckpt_state_file(st, objref);
+	size_t i;
+
+	if (f)
+		return ckpt_bad(why, size, "objref %" PRId32
+				" is already the one of an earlier FILE record", objref);
+	/* At most half full */
+	if ((st->nr_files + 1) * 2 > st->files_cap && grow_files(st) < 0)
+		return ckpt_bad(why, size, "out of memory");
+	i = file_slot(st, objref);
+	st->files[i].path = strdup(path);
+	if (!st->files[i].path)
+		return ckpt_bad(why, size, "out of memory");
+	st->files[i].objref = objref;
+	st->files[i].kind = kind;
+	st->nr_files++;
+	return 0;
+}
+
+int ckpt_state_check_objref(const struct ckpt_state *st, int32_t objref,
+			    const char *what, char *why, size_t size)
+{
+	if (!ckpt_state_file(st, objref))
+		return ckpt_bad(why, size, "%s: objref %" PRId32
+				" is not the one of an earlier FILE record", what, objref);
+	return 0;
+}
+
+/* Areas and their pages */
+
+int ckpt_state_begin_vma(struct ckpt_state *st, uint64_t start, uint64_t end,
+			 uint64_t nr_pages, char *why, size_t size)
+{
+	uint64_t ps = st->page_size;
+
+	if (st->vmas_seen && st->vma_pages_seen < st->vma_nr_pages)
+		return ckpt_bad(why, size, "the previous area 0x%" PRIx64 "-0x%" PRIx64
+				" has only %" PRIu64 " of its %" PRIu64 " pages",
+				st->vma_start, st->vma_end, st->vma_pages_seen,
+				st->vma_nr_pages);
+	if (st->vmas_seen == st->nr_vmas)
+		return ckpt_bad(why, size, "one area more than the %" PRIu32
+				" of the MM record", st->nr_vmas);
+	if (start % ps || end % ps)
+		return ckpt_bad(why, size, "the area 0x%" PRIx64 "-0x%" PRIx64
+				" is not aligned to the page size %" PRIu64, start, end, ps);
+	if (start < st->vmas_end)
+		return ckpt_bad(why, size, "the area 0x%" PRIx64 "-0x%" PRIx64
+				" does not come after the previous one, which ends at 0x%"
+				PRIx64, start, end, st->vmas_end);
+	if (nr_pages > (end - start) / ps)
+		return ckpt_bad(why, size, "%" PRIu64 " saved pages in an area of %" PRIu64
+				" pages", nr_pages, (end - start) / ps);
+
+	st->vma_start = start;
+	st->vma_end = end;
+	st->vma_nr_pages = nr_pages;
+	st->vma_pages_seen = 0;
+	st->vma_next = start;
+	st->vmas_end = end;
+	st->vmas_seen++;
+	st->task.nr_vmas++;
+	st->nr_vmas_total++;
+	return 0;
+}
+
+int ckpt_state_add_pages(struct ckpt_state *st, uint64_t addr, uint32_t nr_pages,
+			 char *why, size_t size)
+{
+	uint64_t ps = st->page_size;
+
+	if (addr % ps)
+		return ckpt_bad(why, size, "address 0x%" PRIx64
+				" is not aligned to the page size %" PRIu64, addr, ps);
+	if (addr < st->vma_start || addr >= st->vma_end ||
+	    nr_pages > (st->vma_end - addr) / ps)
+		return ckpt_bad(why, size, "%" PRIu32 " pages at 0x%" PRIx64
+				" are not inside the area 0x%" PRIx64 "-0x%" PRIx64,
+				nr_pages, addr, st->vma_start, st->vma_end);
+	if (addr < st->vma_next)
+		return ckpt_bad(why, size, "pages at 0x%" PRIx64 " come after pages up to 0x%"
+				PRIx64 ": not in increasing address order", addr,
+				st->vma_next);
+	if (nr_pages > st->vma_nr_pages - st->vma_pages_seen)
+		return ckpt_bad(why, size, "more pages than the %" PRIu64
+				" the area 0x%" PRIx64 "-0x%" PRIx64 " has saved",
+				st->vma_nr_pages, st->vma_start, st->vma_end);
+
+	st->vma_next = addr + nr_pages * ps;
+	st->vma_pages_seen += nr_pages;
+	st->task.nr_pages += nr_pages;
+	st->nr_pages_total += nr_pages;
+	return 0;
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The image mktree restarts, and its header.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ckpt_records.h"
+#include "ckpt_util.h"
+#include "image.h"
+#include "mktree.h"
+
+int image_open(struct image *im, const char *file)
+{
+	memset(im, 0, sizeof(*im));
+	im->fd = STDIN_FILENO;
+	im->name = "<stdin>";
+	im->restart_fd = -1;
+	im->relay_wr = -1;
+	if (file) {
+		im->name = file;
+		im->fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (im->fd < 0) {
+			fprintf(stderr, "%s: %s: %s\n", prog, file, strerror(errno));
+			return -1;
+		}
+		im->own_fd = true;
+	}
+	if (isatty(im->fd)) {
+		fprintf(stderr, "%s: refusing to read an image from a terminal\n", prog);
+		if (im->own_fd)
+			close(im->fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads up to len bytes, fewer only at the end of the input. */
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = ckpt_read(fd, (char *)buf + done, len - done);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+/* Checks the header record as restart(2) will. */
+static int check_header(struct image *im, size_t got)
+{
+	const struct ckpt_rec_type *rt = ckpt_rec_type_find(CKPT_HDR_HEADER);
+	struct ckpt_hdr h;
+	char why[256];
+
+	if (!got) {
+		fprintf(stderr, "%s: %s: no image: the input is empty\n", prog, im->name);
+		return -1;
+	}
+	if (got < sizeof(im->prefix)) {
+		fprintf(stderr, "%s: %s: not a checkpoint image: it ends after %zu bytes,"
+			" inside the header\n", prog, im->name, got);
+		return -1;
+	}
+	memcpy(&h, im->prefix, sizeof(h));
+	if (le32toh(h.type) != CKPT_HDR_HEADER || le32toh(h.len) != sizeof(im->prefix)) {
+		fprintf(stderr, "%s: %s: not a checkpoint image (no header record)\n",
+			prog, im->name);
+		return -1;
+	}
+	if (rt->check(im->prefix, sizeof(im->prefix), why, sizeof(why)) < 0) {
+		fprintf(stderr, "%s: %s: not a checkpoint image this tool can restart: %s\n",
+			prog, im->name, why);
+		return -1;
+	}
+	ckpt_decode_header(im->prefix, &im->hdr);
+	return 0;
+}
+
+int image_read_header(struct image *im)
+{
+	off_t start;
+	ssize_t got;
+	int p[2];
+
+	start = lseek(im->fd, 0, SEEK_CUR);
+	got = read_full(im->fd, im->prefix, sizeof(im->prefix));
+	if (got < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, im->name, strerror(errno));
+		return -1;
+	}
+	if (check_header(im, got) < 0)
+		return -1;
+
+	if (start >= 0) {
+		/* The restarting process reads the input itself, from the start */
+		if (lseek(im->fd, start, SEEK_SET) < 0) {
+			fprintf(stderr, "%s: %s: cannot seek back to the header: %s\n",
+				prog, im->name, strerror(errno));
+			return -1;
+		}
+		im->restart_fd = im->fd;
+		return 0;
+	}
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		fprintf(stderr, "%s: pipe: %s\n", prog, strerror(errno));
+		return -1;
+	}
+	im->relay = true;
+	im->restart_fd = p[0];
+	im->relay_wr = p[1];
+	return 0;
+}
+
+int image_relay_wr(const struct image *im)
+{
+	return im->relay ? im->relay_wr : -1;
+}
+
+/* Copies the header, then the rest of the input, into the relay pipe */
+static void *copier(void *arg)
+{
+	struct image *im = arg;
+	char buf[65536];
+	ssize_t n;
+
+	/* EPIPE: the restarting process is gone or done reading */
+	if (ckpt_write_all(im->relay_wr, im->prefix, sizeof(im->prefix)) < 0)
+		goto out;
+	for (;;) {
+		n = ckpt_read(im->fd, buf, sizeof(buf));
+		if (n < 0)
+			im->read_err = errno;
+		if (n <= 0)
+			break;
+		if (ckpt_write_all(im->relay_wr, buf, n) < 0)
+			break;
+	}
+out:
+	/* The end of the image for restart(2) */
+	close(im->relay_wr);
+	im->relay_wr = -1;
+	return NULL;
+}
+
+int image_start(struct image *im)
+{
+	sigset_t all, old;
+	int ret;
+
+	if (!im->relay)
+		return 0;
+	close(im->restart_fd);
+	im->restart_fd = -1;
+
+	/* Signals are for the main thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = pthread_create(&im->copier, NULL, copier, im);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		fprintf(stderr, "%s: cannot start the copier thread: %s\n", prog, strerror(ret));
+		close(im->relay_wr);
+		im->relay_wr = -1;
+		return -1;
+	}
+	im->copier_running = true;
+	return 0;
+}
+
+int image_wait(struct image *im)
+{
+	if (!im->copier_running)
+		return 0;
+	pthread_join(im->copier, NULL);
+	im->copier_running = false;
+	if (im->read_err) {
+		fprintf(stderr, "%s: %s: %s\n", prog, im->name, strerror(im->read_err));
+		return -1;
+	}
+	return 0;
+}

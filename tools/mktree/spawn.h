@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Creating the process that calls restart(2).
+ *
+ * restart(2) replaces its caller with the task of the image, keeping the
+ * caller's pid, so the caller is created with the pid the task had:
+ * clone3() with set_tid, which needs CAP_CHECKPOINT_RESTORE (or
+ * CAP_SYS_ADMIN). When that pid is taken or may not be chosen, a plain
+ * child restarts under another pid, and mktree says so.
+ *
+ * With a new pid namespace, a task that was pid 1 is its init; any other
+ * gets a small init of mktree's (pid 1 there, which reaps orphans and
+ * ends with the task) and is created under it with set_tid.
+ *
+ * The restarting process is single-threaded and only calls restart(2).
+ * A failure before restart(2) changed anything comes back to mktree as
+ * an errno through a close-on-exec pipe; once restart(2) replaces the
+ * file table, the pipe just closes.
+ */
+#ifndef MKTREE_SPAWN_H
+#define MKTREE_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct spawn_opts {
+	pid_t pid;		/* the pid to restart as */
+	bool pidns;		/* in a new pid namespace */
+	int image_fd;		/* what restart(2) reads */
+	unsigned long flags;	/* restart(2) flags */
+	int close_fd;		/* of mktree, not to keep (-1: none) */
+};
+
+struct spawn {
+	pid_t pid;		/* mktree's child: the restarting process or its init */
+	bool via_init;		/* pid is the init of a new pid namespace */
+	pid_t task;		/* the restarting process, in mktree's pid namespace */
+	int err_rd;		/* the errno of an early restart(2) failure comes here */
+	int status_rd;		/* via_init: the wait status of the restarted task */
+};
+
+/* Creates the restarting process. Returns -1 after printing why. */
+int spawn_restart(const struct spawn_opts *o, struct spawn *sp);
+
+/*
+ * Waits until restart(2) either failed early (returns its errno) or got
+ * past its checks (returns 0: the restarted task runs, or dies if the
+ * rest of the image is bad). -1 after printing why.
+ */
+int spawn_early_result(struct spawn *sp);
+
+/*
+ * The pid of the restarted task in mktree's pid namespace, once
+ * spawn_early_result() returned 0; 0 if it cannot be found.
+ */
+pid_t spawn_task_pid(struct spawn *sp);
+
+/*
+ * Has SIGTERM and SIGHUP passed on to the restarted task, and ignores
+ * SIGINT and SIGQUIT, which a terminal sends it directly.
+ */
+int spawn_forward_signals(const struct spawn *sp);
+
+/*
+ * Waits for the restarted task to end (or only looks, with nohang):
+ * returns 1 with its wait status in *status, 0 if it still runs (nohang),
+ * -1 after printing why.
+ */
+int spawn_wait(struct spawn *sp, int *status, bool nohang);
+
+#endif /* MKTREE_SPAWN_H */
