@@ -1,5 +1,6 @@
 #!/bin/sh
-# Build the guest initramfs: busybox, /init, the tools and the tests.
+# Build the guest initramfs: busybox, /init, the tools, the tests and the
+# example programs (in /examples: not tests, the guest does not run them).
 # The archive is made by the kernel's own gen_init_cpio from a list, so
 # device nodes need no root and the result does not depend on the host.
 #
@@ -21,7 +22,7 @@ fi
 
 {
 	for d in /bin /sbin /usr /usr/bin /usr/sbin /proc /sys /dev /tmp /root \
-		 /etc /tests /run /var; do
+		 /etc /tests /examples /run /var; do
 		echo "dir $d 0755 0 0"
 	done
 	echo "nod /dev/console 0600 0 0 c 5 1"
@@ -43,6 +44,10 @@ fi
 		basename "$t" >> "$BUILD/tests.list.new"
 	done
 	echo "file /tests/list $BUILD/tests.list 0644 0 0"
+	for e in "$BUILD"/tests/examples/*; do
+		[ -f "$e" ] && [ -x "$e" ] || continue
+		echo "file /examples/$(basename "$e") $e 0755 0 0"
+	done
 } > "$LIST.new"
 cmp -s "$BUILD/tests.list.new" "$BUILD/tests.list" ||
 	mv "$BUILD/tests.list.new" "$BUILD/tests.list"

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * checkpoint(2) and restart(2): argument checking, permission and state
- * checks, and the image a checkpoint writes in this version (header, arch
- * record, then an EOPNOTSUPP error record, no trailer).
+ * checks; the complete image of a stopped, frozen or self-checkpointing
+ * single task; and the refusal of what cannot be saved (threads,
+ * children, pipes, sockets, deleted files, timers, pending signals,
+ * mlocked memory, tracing), which writes an error record naming the
+ * resource and leaves the target as it was.
  */
 #include "ckpt_test.h"
 
 #include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 /* ------------------------------------------------------------------ */
 /* Helpers local to this file                                          */
@@ -69,8 +75,9 @@ static char wait_state(pid_t pid, char want)
 }
 
 /*
- * The stopped target c must still be stopped (a poke gets no answer), and
- * once continued it must run normally: answer the poke and exit 42.
+ * The stopped control-pipe child c must still be stopped (a poke gets no
+ * answer), and once continued it must run normally: answer the poke and
+ * exit 42.
  */
 static void assert_stopped_child_survives(struct __test_metadata *_metadata,
 					  struct ckpt_child *c)
@@ -107,16 +114,24 @@ static pid_t reaped_pid(void)
 	return pid;
 }
 
-/* Drop to nobody:nogroup; re-arm the death signal (a uid change clears it) */
-static int drop_privileges(pid_t parent)
+/*
+ * Become uid:uid with no supplementary groups; re-arm the death signal
+ * (a uid change clears it). 0 or -1.
+ */
+static int become_user(uid_t uid, pid_t parent)
 {
-	if (setgroups(0, NULL) ||
-	    setresgid(CKPT_NOBODY, CKPT_NOBODY, CKPT_NOBODY) ||
-	    setresuid(CKPT_NOBODY, CKPT_NOBODY, CKPT_NOBODY))
+	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+	    setresuid(uid, uid, uid))
 		return -1;
-	if (geteuid() != CKPT_NOBODY || getegid() != CKPT_NOBODY)
+	if (geteuid() != uid || getegid() != uid)
 		return -1;
 	return child_tie_to_parent(parent);
+}
+
+/* Drop to nobody:nogroup */
+static int drop_privileges(pid_t parent)
+{
+	return become_user(CKPT_NOBODY, parent);
 }
 
 /* Exit code carrying the result of a system call made in a child. */
@@ -136,8 +151,9 @@ static const unsigned long bad_checkpoint_flags[] = {
 	~CHECKPOINT_FLAGS_ALL,
 };
 
+/* 0x1 is RESTART_FORCE_FILES */
 static const unsigned long bad_restart_flags[] = {
-	0x1, 0x2, 0x80000000UL, 1UL << 32, 1UL << 63, ~0UL,
+	0x2, 0x4, 0x3, 0x80000000UL, 1UL << 32, 1UL << 63, ~0UL,
 	~RESTART_FLAGS_ALL,
 };
 
@@ -247,31 +263,99 @@ TEST(checkpoint_fd_not_writable)
 /* checkpoint(2) of the caller                                         */
 /* ------------------------------------------------------------------ */
 
-static void self_checkpoint(struct __test_metadata *_metadata, pid_t pid_arg,
-			    unsigned long flags)
-{
-	struct ckpt_probe probe;
-	unsigned char *img = NULL;
-	size_t len = 0;
-
-	probe_arm(&probe);
-	ckpt_capture_failed_image(_metadata, pid_arg, flags, &img, &len);
-	EXPECT_TRUE(probe_intact(&probe)) TH_LOG("the caller changed");
-	free(img);
-	probe_disarm(&probe);
-}
+/* What a self-checkpointing child reports to the test through shared memory */
+struct self_report {
+	long r;			/* what checkpoint returned */
+	int intact;		/* probe_intact() after it */
+	int image_fd;		/* the fd the image went to */
+};
 
 /*
- * A character device is a stream like any other: the image of a refused
- * checkpoint goes through /dev/null (EOPNOTSUPP, not a write error).
+ * A child with a checkpointable state (fds 0-2 on /dev/null, the image
+ * file at fd 3: a regular file, since the image fd is part of the state
+ * too) checkpoints itself (pid 0, or its own pid) with flags. It must get
+ * a positive id, stay as it was, and the file must hold its complete
+ * image, in which fd 3 is that very file.
  */
-TEST(checkpoint_into_dev_null)
+static void self_checkpoint(struct __test_metadata *_metadata, int by_pid,
+			    unsigned long flags)
 {
-	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	char path[] = "/tmp/ckpt_self.XXXXXX";
+	struct self_report *rep;
+	struct ckpt_image img;
+	struct ckpt_expect e;
+	struct ckpt_fd_entry ent;
+	struct ckpt_hdr_file f;
+	pid_t parent = getpid(), pid;
+	int fd, status;
+	ssize_t i;
 
+	rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rep);
+	rep->r = -ENOSYS;
+	rep->intact = 0;
+	rep->image_fd = -1;
+	fd = mkostemp(path, O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EOPNOTSUPP, sys_checkpoint(0, fd, 0));
 	close(fd);
+
+	ckpt_expect_init(&e, 0, flags);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct ckpt_probe probe;
+		int nfd;
+
+		if (child_tie_to_parent(parent) || ckpt_close_from(3))
+			_exit(EXIT_SETUP_FAILED);
+		nfd = open("/dev/null", O_RDWR);
+		for (int k = 0; k <= 2; k++)
+			if (nfd < 0 || (nfd != k && dup2(nfd, k) != k))
+				_exit(EXIT_SETUP_FAILED);
+		if (nfd > 2)
+			close(nfd);
+		fd = open(path, O_WRONLY | O_TRUNC);
+		if (fd < 0)
+			_exit(EXIT_SETUP_FAILED);
+		probe_arm(&probe);
+		rep->image_fd = fd;
+		rep->r = sys_checkpoint(by_pid ? getpid() : 0, fd, flags);
+		rep->intact = probe_intact(&probe);
+		_exit(0);
+	}
+	status = -1;
+	if (wait_bounded(pid, &status, CKPT_WAIT_MS)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		unlink(path);
+		ASSERT_TRUE(0) TH_LOG("the self-checkpointing child did not end");
+	}
+	ckpt_expect_done(&e);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child status %#x (%d: setup failed)", status, EXIT_SETUP_FAILED);
+	ASSERT_LT(0, rep->r) TH_LOG("checkpoint of itself: %s",
+				    rep->r < 0 ? strerror((int)-rep->r) : "0");
+	EXPECT_TRUE(rep->intact) TH_LOG("the caller changed");
+
+	ASSERT_EQ(0, ckpt_image_load(path, &img));
+	unlink(path);
+	e.pid = pid;
+	e.ppid = parent;
+	e.uid = getuid();
+	e.id = rep->r;
+	EXPECT_EQ(img.len, ckpt_check_image(_metadata, img.data, img.len, &e));
+
+	/* the image file is in its own image */
+	ASSERT_EQ(0, ckpt_image_fd(&img, rep->image_fd, &ent));
+	i = ckpt_image_file(&img, ent.objref);
+	ASSERT_LE(0, i);
+	memcpy(&f, img.data + img.rec[i].off, sizeof(f));
+	EXPECT_EQ((uint32_t)CKPT_FILE_REG, f.kind);
+	EXPECT_STREQ(path, (const char *)img.data + img.rec[i].off + sizeof(f));
+	EXPECT_EQ((uint32_t)O_WRONLY, f.f_flags & O_ACCMODE);
+	ckpt_image_free(&img);
+	munmap(rep, sizeof(*rep));
 }
 
 /*
@@ -300,22 +384,23 @@ TEST(checkpoint_self_pid0)
 
 TEST(checkpoint_self_getpid)
 {
-	self_checkpoint(_metadata, getpid(), 0);
+	self_checkpoint(_metadata, 1, 0);
 }
 
+/* A task without children is a subtree of one */
 TEST(checkpoint_self_subtree_flag)
 {
 	self_checkpoint(_metadata, 0, CHECKPOINT_SUBTREE);
 }
 
 /* ------------------------------------------------------------------ */
-/* checkpoint(2) of a child                                            */
+/* checkpoint(2) of a control-pipe child: state and permission checks */
 /* ------------------------------------------------------------------ */
 
 FIXTURE(target) {
 	struct ckpt_child c;	/* the target, CHILD_BLOCK */
 	struct ckpt_child c2;	/* a second target, when a test needs one */
-	pid_t aux;		/* helper child (attacker, pipe drainer) */
+	pid_t aux;		/* helper child (attacker) */
 	int fd;			/* memfd for the image */
 };
 
@@ -336,133 +421,6 @@ FIXTURE_TEARDOWN(target)
 	reap_kill(&self->aux);
 	if (self->fd >= 0)
 		close(self->fd);
-}
-
-static void stopped_child_case(struct __test_metadata *_metadata,
-			       FIXTURE_DATA(target) *self, unsigned long flags)
-{
-	struct ckpt_expect e;
-	unsigned char *img;
-	size_t len;
-	long r;
-
-	ASSERT_EQ(0, child_stop(&self->c));
-	ASSERT_EQ('T', proc_state(self->c.pid));
-
-	ckpt_expect_init(&e, self->c.pid, flags);
-	r = sys_checkpoint(self->c.pid, self->fd, flags);
-	ckpt_expect_done(&e);
-	ASSERT_EQ(-EOPNOTSUPP, r);
-
-	ASSERT_EQ(0, fd_slurp(self->fd, &img, &len));
-	EXPECT_EQ((off_t)len, fd_pos(self->fd));
-	EXPECT_EQ(len, ckpt_check_failed_image(_metadata, img, len, &e))
-		TH_LOG("bytes after the error record (no trailer expected)");
-	free(img);
-
-	assert_stopped_child_survives(_metadata, &self->c);
-}
-
-TEST_F(target, stopped_child)
-{
-	stopped_child_case(_metadata, self, 0);
-}
-
-TEST_F(target, stopped_child_subtree_flag)
-{
-	stopped_child_case(_metadata, self, CHECKPOINT_SUBTREE);
-}
-
-/* Two checkpoints into one O_WRONLY file: two images, one after the other. */
-TEST_F(target, stopped_child_twice_one_file)
-{
-	struct ckpt_expect e1, e2;
-	unsigned char *img;
-	size_t len, n1, n2;
-	char path[64];
-	int wfd, rfd;
-
-	wfd = new_tmpfile(O_WRONLY, NULL);
-	ASSERT_LE(0, wfd);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", wfd);
-	rfd = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, rfd);
-	ASSERT_EQ(0, child_stop(&self->c));
-
-	ckpt_expect_init(&e1, self->c.pid, 0);
-	ASSERT_EQ(-EOPNOTSUPP, sys_checkpoint(self->c.pid, wfd, 0));
-	ckpt_expect_done(&e1);
-	n1 = (size_t)fd_pos(wfd);
-	ASSERT_EQ((off_t)n1, fd_size(wfd));
-	ASSERT_LT(0, fd_pos(wfd));
-
-	ckpt_expect_init(&e2, self->c.pid, CHECKPOINT_SUBTREE);
-	ASSERT_EQ(-EOPNOTSUPP, sys_checkpoint(self->c.pid, wfd, CHECKPOINT_SUBTREE));
-	ckpt_expect_done(&e2);
-	ASSERT_EQ(fd_pos(wfd), fd_size(wfd));
-	ASSERT_LT((off_t)n1, fd_pos(wfd)) TH_LOG("the second image overwrote the first");
-	close(wfd);
-
-	ASSERT_EQ(0, fd_slurp(rfd, &img, &len));
-	close(rfd);
-	EXPECT_EQ(n1, ckpt_check_failed_image(_metadata, img, len, &e1));
-	n2 = ckpt_check_failed_image(_metadata, img + n1, len - n1, &e2);
-	EXPECT_EQ(len, n1 + n2) TH_LOG("file has %zu bytes, images %zu + %zu", len, n1, n2);
-	free(img);
-
-	assert_stopped_child_survives(_metadata, &self->c);
-}
-
-/* The image goes at the file's current offset; what is before it stays. */
-TEST_F(target, stopped_child_at_file_offset)
-{
-	static const char prefix[] = "12345";	/* 5 bytes: not 8-aligned */
-	const size_t off = sizeof(prefix) - 1;
-	struct ckpt_expect e;
-	unsigned char *img;
-	size_t len;
-
-	ASSERT_EQ(0, write_all(self->fd, prefix, off));
-	ASSERT_EQ(0, child_stop(&self->c));
-	ckpt_expect_init(&e, self->c.pid, 0);
-	ASSERT_EQ(-EOPNOTSUPP, sys_checkpoint(self->c.pid, self->fd, 0));
-	ckpt_expect_done(&e);
-
-	ASSERT_EQ(0, fd_slurp(self->fd, &img, &len));
-	EXPECT_EQ((off_t)len, fd_pos(self->fd));
-	ASSERT_GT(len, off);
-	EXPECT_EQ(0, memcmp(img, prefix, off)) TH_LOG("bytes before the offset changed");
-	EXPECT_EQ(len - off, ckpt_check_failed_image(_metadata, img + off, len - off, &e));
-	free(img);
-
-	assert_stopped_child_survives(_metadata, &self->c);
-}
-
-/* A pipe works as the image stream; a reader child drains it. */
-TEST_F(target, stopped_child_into_pipe)
-{
-	struct ckpt_expect e;
-	unsigned char *img;
-	size_t len;
-	int p[2];
-	long r;
-
-	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ASSERT_EQ(0, drainer_spawn(p, self->fd, &self->aux));
-	ASSERT_EQ(0, child_stop(&self->c));
-
-	ckpt_expect_init(&e, self->c.pid, 0);
-	r = sys_checkpoint(self->c.pid, p[1], 0);
-	ckpt_expect_done(&e);
-	close(p[1]);
-	ASSERT_EQ(-EOPNOTSUPP, r);
-	ASSERT_EQ(0, reap_exit_status(&self->aux)) TH_LOG("pipe reader failed");
-
-	ASSERT_EQ(0, fd_slurp(self->fd, &img, &len));
-	EXPECT_EQ(len, ckpt_check_failed_image(_metadata, img, len, &e));
-	free(img);
-
-	assert_stopped_child_survives(_metadata, &self->c);
 }
 
 /* A target that sleeps (state S) but is not stopped: EBUSY. */
@@ -515,13 +473,245 @@ TEST_F(target, unprivileged_caller_eperm)
 	assert_stopped_child_survives(_metadata, &self->c);
 }
 
-/*
- * Control for the test above: the same unprivileged caller may checkpoint
- * a stopped child of its own, so EPERM is about ptrace access, not uid 0.
- */
-TEST_F(target, unprivileged_caller_own_child)
+/* ------------------------------------------------------------------ */
+/* checkpoint(2) of a checkpointable target                            */
+/* ------------------------------------------------------------------ */
+
+FIXTURE(simple) {
+	struct ckpt_target t;	/* the target */
+	pid_t aux;		/* helper child (caller, pipe drainer) */
+	int fd;			/* memfd for the image */
+};
+
+FIXTURE_SETUP(simple)
 {
-	pid_t parent = getpid(), gc_pid = 0;
+	target_init(&self->t);
+	self->aux = 0;
+	self->fd = new_memfd();
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(simple)
+{
+	target_cleanup(&self->t);
+	reap_kill(&self->aux);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* Expectations for the image of the fixture's target */
+static void expect_target(struct ckpt_expect *e, const struct ckpt_target *t,
+			  unsigned long flags)
+{
+	ckpt_expect_init(e, t->pid, flags);
+	e->ppid = getpid();
+	e->uid = getuid();
+}
+
+/*
+ * A stopped target with a file and some heap: a positive id, one complete
+ * image holding its fds, handler, counter and heap; the target stopped
+ * still, and running normally once continued.
+ */
+static void stopped_target_case(struct __test_metadata *_metadata,
+				FIXTURE_DATA(simple) *self, unsigned long flags)
+{
+	struct ckpt_expect e;
+	struct ckpt_image img;
+	uint64_t counter;
+
+	ASSERT_EQ(0, target_spawn(&self->t, 1, NULL, NULL));
+	ASSERT_EQ(0, target_stop(&self->t));
+	ASSERT_EQ('T', proc_state(self->t.pid));
+	counter = target_counter(&self->t);
+
+	expect_target(&e, &self->t, flags);
+	ckpt_capture_image(_metadata, &e, &img);
+	ckpt_check_target_image(_metadata, &img, &self->t, counter);
+	ckpt_image_free(&img);
+
+	assert_target_unchanged(_metadata, &self->t);
+}
+
+TEST_F(simple, stopped_target)
+{
+	stopped_target_case(_metadata, self, 0);
+}
+
+TEST_F(simple, stopped_target_subtree_flag)
+{
+	stopped_target_case(_metadata, self, CHECKPOINT_SUBTREE);
+}
+
+/* Two checkpoints into one O_WRONLY file: two images, one after the other. */
+TEST_F(simple, stopped_target_twice_one_file)
+{
+	struct ckpt_expect e1, e2;
+	unsigned char *img;
+	size_t len, n1, n2;
+	char path[64];
+	long id1, id2;
+	int wfd, rfd;
+
+	wfd = new_tmpfile(O_WRONLY, NULL);
+	ASSERT_LE(0, wfd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", wfd);
+	rfd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, rfd);
+	ASSERT_EQ(0, target_spawn(&self->t, 1, NULL, NULL));
+	ASSERT_EQ(0, target_stop(&self->t));
+
+	expect_target(&e1, &self->t, 0);
+	id1 = sys_checkpoint(self->t.pid, wfd, 0);
+	ckpt_expect_done(&e1);
+	ASSERT_LT(0, id1) TH_LOG("first checkpoint: %s", strerror((int)-id1));
+	e1.id = id1;
+	n1 = (size_t)fd_pos(wfd);
+	ASSERT_EQ((off_t)n1, fd_size(wfd));
+	ASSERT_LT(0, fd_pos(wfd));
+
+	expect_target(&e2, &self->t, CHECKPOINT_SUBTREE);
+	id2 = sys_checkpoint(self->t.pid, wfd, CHECKPOINT_SUBTREE);
+	ckpt_expect_done(&e2);
+	ASSERT_LT(0, id2) TH_LOG("second checkpoint: %s", strerror((int)-id2));
+	e2.id = id2;
+	EXPECT_NE(id1, id2) TH_LOG("two checkpoints with one id");
+	ASSERT_EQ(fd_pos(wfd), fd_size(wfd));
+	ASSERT_LT((off_t)n1, fd_pos(wfd)) TH_LOG("the second image overwrote the first");
+	close(wfd);
+
+	ASSERT_EQ(0, fd_slurp(rfd, &img, &len));
+	close(rfd);
+	EXPECT_EQ(n1, ckpt_check_image(_metadata, img, len, &e1));
+	n2 = ckpt_check_image(_metadata, img + n1, len - n1, &e2);
+	EXPECT_EQ(len, n1 + n2) TH_LOG("file has %zu bytes, images %zu + %zu", len, n1, n2);
+	free(img);
+
+	assert_target_unchanged(_metadata, &self->t);
+}
+
+/* The image goes at the file's current offset; what is before it stays. */
+TEST_F(simple, stopped_target_at_file_offset)
+{
+	static const char prefix[] = "12345";	/* 5 bytes: not 8-aligned */
+	const size_t off = sizeof(prefix) - 1;
+	struct ckpt_image img;
+	struct ckpt_expect e;
+	unsigned char *buf;
+	uint64_t counter;
+	size_t len;
+	long id;
+
+	ASSERT_EQ(0, write_all(self->fd, prefix, off));
+	ASSERT_EQ(0, target_spawn(&self->t, 1, NULL, NULL));
+	ASSERT_EQ(0, target_stop(&self->t));
+	counter = target_counter(&self->t);
+	expect_target(&e, &self->t, 0);
+	id = sys_checkpoint(self->t.pid, self->fd, 0);
+	ckpt_expect_done(&e);
+	ASSERT_LT(0, id) TH_LOG("checkpoint: %s", strerror((int)-id));
+	e.id = id;
+
+	ASSERT_EQ(0, fd_slurp(self->fd, &buf, &len));
+	EXPECT_EQ((off_t)len, fd_pos(self->fd));
+	ASSERT_GT(len, off);
+	EXPECT_EQ(0, memcmp(buf, prefix, off)) TH_LOG("bytes before the offset changed");
+	EXPECT_EQ(len - off, ckpt_check_image(_metadata, buf + off, len - off, &e));
+	ASSERT_EQ(0, ckpt_image_from(&img, buf + off, len - off));
+	ckpt_check_target_image(_metadata, &img, &self->t, counter);
+	ckpt_image_free(&img);
+	free(buf);
+
+	assert_target_unchanged(_metadata, &self->t);
+}
+
+/* A pipe works as the image stream; a reader child drains it. */
+TEST_F(simple, stopped_target_into_pipe)
+{
+	struct ckpt_expect e;
+	unsigned char *img;
+	size_t len;
+	int p[2];
+	long r;
+
+	ASSERT_EQ(0, target_spawn(&self->t, 1, NULL, NULL));
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	ASSERT_EQ(0, drainer_spawn(p, self->fd, &self->aux));
+	ASSERT_EQ(0, target_stop(&self->t));
+
+	expect_target(&e, &self->t, 0);
+	r = sys_checkpoint(self->t.pid, p[1], 0);
+	ckpt_expect_done(&e);
+	close(p[1]);
+	ASSERT_LT(0, r) TH_LOG("checkpoint into a pipe: %s", strerror((int)-r));
+	e.id = r;
+	ASSERT_EQ(0, reap_exit_status(&self->aux)) TH_LOG("pipe reader failed");
+
+	ASSERT_EQ(0, fd_slurp(self->fd, &img, &len));
+	EXPECT_EQ(len, ckpt_check_image(_metadata, img, len, &e));
+	free(img);
+
+	assert_target_unchanged(_metadata, &self->t);
+}
+
+/* A character device is a stream like any other: the image goes to /dev/null */
+TEST_F(simple, stopped_target_into_dev_null)
+{
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	long r;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, target_spawn(&self->t, 0, NULL, NULL));
+	ASSERT_EQ(0, target_stop(&self->t));
+	r = sys_checkpoint(self->t.pid, fd, 0);
+	close(fd);
+	EXPECT_LT(0, r) TH_LOG("checkpoint into /dev/null: %s",
+			       r < 0 ? strerror((int)-r) : "0");
+	assert_target_unchanged(_metadata, &self->t);
+}
+
+/* Target of another unprivileged user: the hook becomes CKPT_OTHER_UID */
+static int hook_other_user(void *arg)
+{
+	return become_user(CKPT_OTHER_UID, *(pid_t *)arg);
+}
+
+/*
+ * An unprivileged caller cannot checkpoint a stopped process of another
+ * unprivileged user: EPERM, nothing written, the target unharmed.
+ */
+TEST_F(simple, other_user_eperm)
+{
+	pid_t parent = getpid();
+
+	ASSERT_EQ(0, target_spawn(&self->t, 1, hook_other_user, &parent));
+	ASSERT_EQ(0, target_stop(&self->t));
+	self->aux = fork();
+	ASSERT_LE(0, self->aux);
+	if (self->aux == 0) {
+		if (child_tie_to_parent(parent) || drop_privileges(parent))
+			_exit(EXIT_SETUP_FAILED);
+		exit_with(sys_checkpoint(self->t.pid, self->fd, 0));
+	}
+	EXPECT_EQ(EPERM, reap_exit_status(&self->aux))
+		TH_LOG("exit code = errno of checkpoint of uid %d as uid %d (%d: setup failed)",
+		       CKPT_OTHER_UID, CKPT_NOBODY, EXIT_SETUP_FAILED);
+	EXPECT_EQ(0, fd_size(self->fd)) TH_LOG("a refused checkpoint wrote to the fd");
+	assert_target_unchanged(_metadata, &self->t);
+}
+
+/*
+ * Control for the EPERM tests: the same unprivileged caller may
+ * checkpoint a stopped child of its own, so EPERM is about ptrace access,
+ * not uid 0.
+ */
+TEST_F(simple, unprivileged_caller_own_child)
+{
+	pid_t parent = getpid();
+	struct {
+		pid_t pid;
+		long id;
+	} rep = { 0, 0 };
 	struct ckpt_expect e;
 	unsigned char *img;
 	size_t len;
@@ -542,39 +732,344 @@ TEST_F(target, unprivileged_caller_own_child)
 	self->aux = fork();
 	ASSERT_LE(0, self->aux);
 	if (self->aux == 0) {
-		struct ckpt_child gc;
-		long r;
+		struct ckpt_target gc;
 
 		close(p[0]);
 		if (child_tie_to_parent(parent) || drop_privileges(parent) ||
 		    prctl(PR_SET_DUMPABLE, 1) ||
-		    child_spawn(&gc, CHILD_BLOCK) || child_stop(&gc))
+		    target_spawn(&gc, 1, NULL, NULL) || target_stop(&gc)) {
+			target_cleanup(&gc);
 			_exit(EXIT_SETUP_FAILED);
-		if (write(p[1], &gc.pid, sizeof(gc.pid)) != sizeof(gc.pid))
+		}
+		rep.pid = gc.pid;
+		rep.id = sys_checkpoint(gc.pid, self->fd, 0);
+		target_cleanup(&gc);
+		if (write(p[1], &rep, sizeof(rep)) != sizeof(rep))
 			_exit(EXIT_SETUP_FAILED);
-		r = sys_checkpoint(gc.pid, self->fd, 0);
-		child_kill(&gc);
-		exit_with(r);
+		_exit(0);
 	}
 	close(p[1]);
-	EXPECT_EQ(EOPNOTSUPP, reap_exit_status(&self->aux))
-		TH_LOG("exit code = errno of checkpoint as uid %d (%d: setup failed)",
+	EXPECT_EQ(0, reap_exit_status(&self->aux))
+		TH_LOG("exit code of the caller as uid %d (%d: setup failed)",
 		       CKPT_NOBODY, EXIT_SETUP_FAILED);
 	ckpt_expect_done(&e);
-	ASSERT_EQ((ssize_t)sizeof(gc_pid), read(p[0], &gc_pid, sizeof(gc_pid)));
+	ASSERT_EQ((ssize_t)sizeof(rep), read(p[0], &rep, sizeof(rep)));
 	close(p[0]);
-	e.pid = gc_pid;
+	ASSERT_LT(0, rep.id) TH_LOG("checkpoint of its own child as uid %d: %s",
+				    CKPT_NOBODY, strerror((int)-rep.id));
+	e.pid = rep.pid;
+	e.id = rep.id;
+	e.uid = CKPT_NOBODY;
 	ASSERT_EQ(0, fd_slurp(self->fd, &img, &len));
-	EXPECT_EQ(len, ckpt_check_failed_image(_metadata, img, len, &e));
+	EXPECT_EQ(len, ckpt_check_image(_metadata, img, len, &e));
 	free(img);
 }
 
 /* ------------------------------------------------------------------ */
-/* checkpoint(2) of a child frozen by the cgroup v2 freezer            */
+/* Refusals: the target holds something that cannot be saved          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * checkpoint(2) of the stopped target t (set up by hook) must fail with
+ * err, write the image of a failed checkpoint whose error record names
+ * the resource (m1 and m2, see msg_has(); NULL: not checked), and leave
+ * the target as it was.
+ */
+static void refusal_case(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(simple) *self, ckpt_target_hook hook,
+			 void *arg, int err, const char *m1, const char *m2)
+{
+	struct ckpt_expect e;
+	unsigned char *img;
+	size_t len;
+	long r;
+
+	ASSERT_EQ(0, target_spawn(&self->t, 1, hook, arg))
+		TH_LOG("the target could not set itself up");
+	ASSERT_EQ(0, target_stop(&self->t));
+
+	ckpt_expect_init(&e, self->t.pid, 0);
+	e.errnum = err;
+	e.msg[0] = m1;
+	e.msg[1] = m2;
+	r = sys_checkpoint(self->t.pid, self->fd, 0);
+	ckpt_expect_done(&e);
+	EXPECT_EQ(-err, r) TH_LOG("checkpoint: %s, expected %s",
+				  r < 0 ? strerror((int)-r) : "success", strerror(err));
+	ASSERT_EQ(0, fd_slurp(self->fd, &img, &len));
+	EXPECT_EQ((off_t)len, fd_pos(self->fd));
+	if (r < 0) {
+		EXPECT_EQ(len, ckpt_check_failed_image(_metadata, img, len, &e))
+			TH_LOG("bytes after the error record (no trailer expected)");
+	}
+	free(img);
+
+	assert_target_unchanged(_metadata, &self->t);
+}
+
+static void *idle_thread(void *arg)
+{
+	sigset_t all;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int hook_thread(void *arg)
+{
+	pthread_t th;
+
+	(void)arg;
+	return pthread_create(&th, NULL, idle_thread, NULL) ? -1 : 0;
+}
+
+static int hook_child(void *arg)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	(void)arg;
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (child_tie_to_parent(parent))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	return 0;
+}
+
+static int hook_pipe(void *arg)
+{
+	int p[2];
+
+	(void)arg;
+	if (pipe(p))
+		return -1;
+	return fd_move(p[0], TGT_EXTRA_FD) || fd_move(p[1], TGT_EXTRA_FD + 1);
+}
+
+static int hook_unix_socket(void *arg)
+{
+	int sv[2];
+
+	(void)arg;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -1;
+	return fd_move(sv[0], TGT_EXTRA_FD) || fd_move(sv[1], TGT_EXTRA_FD + 1);
+}
+
+static int hook_deleted_file(void *arg)
+{
+	char path[] = "/tmp/ckpt_deleted.XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)arg;
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, "gone\n", 5) || unlink(path))
+		return -1;
+	return fd_move(fd, TGT_EXTRA_FD);
+}
+
+static int hook_mapped_deleted_file(void *arg)
+{
+	char path[] = "/tmp/ckpt_mapdel.XXXXXX";
+	int fd = mkstemp(path);
+	void *p;
+
+	(void)arg;
+	if (fd < 0 || ftruncate(fd, 4096))
+		return -1;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	*(volatile char *)p = 'x';
+	close(fd);
+	return unlink(path);
+}
+
+static int hook_alarm(void *arg)
+{
+	(void)arg;
+	alarm(1000);
+	return 0;
+}
+
+static int hook_itimer(void *arg)
+{
+	struct itimerval it = { { 0, 0 }, { 1000, 0 } };
+
+	return setitimer(*(int *)arg, &it, NULL);
+}
+
+static int hook_posix_timer(void *arg)
+{
+	struct sigevent sev;
+	struct itimerspec its = { { 0, 0 }, { 1000, 0 } };
+	timer_t tid;
+
+	(void)arg;
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = SIGUSR2;
+	if (timer_create(CLOCK_MONOTONIC, &sev, &tid))
+		return -1;
+	return timer_settime(tid, 0, &its, NULL);
+}
+
+static int hook_pending_signal(void *arg)
+{
+	sigset_t set;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	return kill(getpid(), SIGUSR1);
+}
+
+static int hook_mlock(void *arg)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	(void)arg;
+	if (p == MAP_FAILED)
+		return -1;
+	*(volatile char *)p = 1;
+	return mlock(p, 4096);
+}
+
+TEST_F(simple, refuse_second_thread)
+{
+	refusal_case(_metadata, self, hook_thread, NULL, EOPNOTSUPP, "thread", NULL);
+}
+
+TEST_F(simple, refuse_child_process)
+{
+	refusal_case(_metadata, self, hook_child, NULL, EOPNOTSUPP, "child", NULL);
+}
+
+TEST_F(simple, refuse_pipe)
+{
+	refusal_case(_metadata, self, hook_pipe, NULL, EOPNOTSUPP, "fd 10", "pipe");
+}
+
+TEST_F(simple, refuse_unix_socket)
+{
+	refusal_case(_metadata, self, hook_unix_socket, NULL, EOPNOTSUPP,
+		     "fd 10", "socket");
+}
+
+TEST_F(simple, refuse_deleted_file)
+{
+	refusal_case(_metadata, self, hook_deleted_file, NULL, EOPNOTSUPP,
+		     "fd 10", "deleted");
+}
+
+TEST_F(simple, refuse_mapped_deleted_file)
+{
+	refusal_case(_metadata, self, hook_mapped_deleted_file, NULL, EOPNOTSUPP,
+		     "deleted", NULL);
+}
+
+TEST_F(simple, refuse_alarm)
+{
+	refusal_case(_metadata, self, hook_alarm, NULL, EOPNOTSUPP,
+		     "timer|alarm", NULL);
+}
+
+TEST_F(simple, refuse_itimer_real)
+{
+	int which = ITIMER_REAL;
+
+	refusal_case(_metadata, self, hook_itimer, &which, EOPNOTSUPP,
+		     "timer|alarm", NULL);
+}
+
+TEST_F(simple, refuse_itimer_virtual)
+{
+	int which = ITIMER_VIRTUAL;
+
+	refusal_case(_metadata, self, hook_itimer, &which, EOPNOTSUPP, "timer", NULL);
+}
+
+TEST_F(simple, refuse_posix_timer)
+{
+	timer_t tid;
+
+	if (timer_create(CLOCK_MONOTONIC, NULL, &tid))
+		SKIP(return, "no POSIX timers: %s", strerror(errno));
+	timer_delete(tid);
+	refusal_case(_metadata, self, hook_posix_timer, NULL, EOPNOTSUPP, "timer", NULL);
+}
+
+TEST_F(simple, refuse_pending_signal)
+{
+	refusal_case(_metadata, self, hook_pending_signal, NULL, EOPNOTSUPP,
+		     "signal|sigusr1", NULL);
+}
+
+TEST_F(simple, refuse_mlocked_memory)
+{
+	refusal_case(_metadata, self, hook_mlock, NULL, EOPNOTSUPP, "lock", NULL);
+}
+
+/*
+ * A target traced by the test (PTRACE_SEIZE while stopped): EBUSY, with
+ * no image or the image of a failed checkpoint; once detached, the target
+ * is stopped still and runs normally after SIGCONT.
+ */
+TEST_F(simple, refuse_ptraced)
+{
+	struct ckpt_expect e;
+	unsigned char *img;
+	size_t len;
+	int status;
+	long r;
+
+	ASSERT_EQ(0, target_spawn(&self->t, 1, NULL, NULL));
+	ASSERT_EQ(0, target_stop(&self->t));
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, self->t.pid, NULL, NULL))
+		TH_LOG("PTRACE_SEIZE: %s", strerror(errno));
+
+	ckpt_expect_init(&e, self->t.pid, 0);
+	e.errnum = EBUSY;
+	r = sys_checkpoint(self->t.pid, self->fd, 0);
+	ckpt_expect_done(&e);
+
+	/* let go before asserting anything */
+	for (int waited = 0; waited < CKPT_WAIT_MS; waited += 2) {
+		if (ptrace(PTRACE_DETACH, self->t.pid, NULL, NULL) == 0)
+			break;
+		ckpt_msleep(2);
+	}
+	while (waitpid(self->t.pid, &status, WNOHANG | __WALL) > 0)
+		;
+	EXPECT_EQ(-EBUSY, r) TH_LOG("checkpoint of a traced target: %s",
+				    r < 0 ? strerror((int)-r) : "success");
+	ASSERT_EQ(0, fd_slurp(self->fd, &img, &len));
+	if (len) {
+		EXPECT_EQ(len, ckpt_check_failed_image(_metadata, img, len, &e));
+	}
+	free(img);
+	EXPECT_EQ('T', wait_state(self->t.pid, 'T'));
+	assert_target_unchanged(_metadata, &self->t);
+}
+
+/* ------------------------------------------------------------------ */
+/* checkpoint(2) of a target frozen by the cgroup v2 freezer           */
 /* ------------------------------------------------------------------ */
 
 FIXTURE(frozen) {
-	struct ckpt_child c;
+	struct ckpt_target t;
 	int fd;
 	int mounted;		/* we mounted cgroup2 on mnt */
 	char mnt[64];		/* cgroup2 root */
@@ -651,7 +1146,7 @@ static int cg_prepare(FIXTURE_DATA(frozen) *self)
 /* Kill the target, remove the cgroup and the mount. Idempotent. */
 static void cg_cleanup(FIXTURE_DATA(frozen) *self)
 {
-	child_kill(&self->c);
+	target_kill(&self->t);
 	if (self->cg[0]) {
 		/* the killed task may take a moment to leave the cgroup */
 		for (int waited = 0; rmdir(self->cg) && errno == EBUSY &&
@@ -670,7 +1165,7 @@ static void cg_cleanup(FIXTURE_DATA(frozen) *self)
 
 FIXTURE_SETUP(frozen)
 {
-	child_init(&self->c);
+	target_init(&self->t);
 	self->mounted = 0;
 	self->mnt[0] = 0;
 	self->cg[0] = 0;
@@ -681,78 +1176,83 @@ FIXTURE_SETUP(frozen)
 FIXTURE_TEARDOWN(frozen)
 {
 	cg_cleanup(self);
+	target_cleanup(&self->t);
 	if (self->fd >= 0)
 		close(self->fd);
 }
 
 /*
  * A target frozen by the cgroup v2 freezer (not stopped) may be
- * checkpointed; it stays frozen, and once thawed runs normally.
- * Everything is done (and cleaned up) before the first ASSERT, so that a
- * failure leaves no cgroup or mount behind.
+ * checkpointed: a complete image; it stays frozen, and once thawed runs
+ * normally. Everything is done (and cleaned up) before the first ASSERT,
+ * so that a failure leaves no cgroup or mount behind.
  */
-TEST_F_TIMEOUT(frozen, frozen_child, 60)
+TEST_F_TIMEOUT(frozen, frozen_target, 60)
 {
-	int still_frozen = -1, quiet = -1, replied = -1, status = -1, r;
+	int still_frozen = -1, quiet = -1, runs = -1, heap_ok = -1, status = -1, r;
 	const char *failed = NULL;
+	struct ckpt_image img;
 	struct ckpt_expect e;
-	unsigned char *img;
-	long ck = 0;
+	uint64_t counter = 0;
 	char pid[16], state = 0;
-	size_t len;
+	long ck = 0;
 
 	r = cg_prepare(self);
 	if (r) {
 		cg_cleanup(self);
 		SKIP(return, "no cgroup v2 freezer: %s", strerror(-r));
 	}
-	if (child_spawn(&self->c, CHILD_BLOCK)) {
+	if (target_spawn(&self->t, 1, NULL, NULL)) {
 		failed = "spawn the target";
 		goto out;
 	}
-	snprintf(pid, sizeof(pid), "%d", self->c.pid);
+	snprintf(pid, sizeof(pid), "%d", self->t.pid);
 	r = cg_write(self->cg, "cgroup.procs", pid);
 	if (r) {
 		cg_cleanup(self);
+		target_cleanup(&self->t);
 		SKIP(return, "cannot move a task into a cgroup: %s", strerror(-r));
 	}
 	if (cg_write(self->cg, "cgroup.freeze", "1") || cg_wait_frozen(self->cg, 1)) {
 		failed = "freeze the cgroup";
 		goto out;
 	}
-	state = proc_state(self->c.pid);
+	state = proc_state(self->t.pid);
+	counter = target_counter(&self->t);
 
-	ckpt_expect_init(&e, self->c.pid, 0);
-	ck = sys_checkpoint(self->c.pid, self->fd, 0);
+	expect_target(&e, &self->t, 0);
+	ck = sys_checkpoint(self->t.pid, self->fd, 0);
 	ckpt_expect_done(&e);
 
 	still_frozen = cg_frozen(self->cg);
-	if (child_poke(&self->c)) {
-		failed = "poke the target";
-		goto out;
-	}
-	quiet = child_replied(&self->c, CKPT_QUIET_MS);
+	quiet = target_still(&self->t);
 	if (cg_write(self->cg, "cgroup.freeze", "0")) {
 		failed = "thaw the cgroup";
 		goto out;
 	}
-	replied = child_replied(&self->c, CKPT_WAIT_MS);
-	status = reap_exit_status(&self->c.pid);
+	runs = target_runs(&self->t);
+	heap_ok = target_heap_ok(&self->t);
+	status = target_finish(&self->t);
 out:
 	cg_cleanup(self);
 
 	ASSERT_TRUE(failed == NULL) TH_LOG("could not %s", failed);
 	EXPECT_NE('T', state) TH_LOG("the target should be frozen, not stopped");
-	ASSERT_EQ(-EOPNOTSUPP, ck);
+	ASSERT_LT(0, ck) TH_LOG("checkpoint of a frozen target: %s",
+				ck < 0 ? strerror((int)-ck) : "0");
 	EXPECT_EQ(1, still_frozen) TH_LOG("checkpoint thawed the cgroup");
-	EXPECT_EQ(0, quiet) TH_LOG("the frozen target ran before thawing");
-	EXPECT_EQ(1, replied) TH_LOG("the target did not run after thawing");
-	EXPECT_EQ(CHILD_EXIT_OK, status);
+	EXPECT_EQ(1, quiet) TH_LOG("the frozen target ran before thawing");
+	EXPECT_EQ(1, runs) TH_LOG("the target did not run after thawing");
+	EXPECT_EQ(1, heap_ok) TH_LOG("the target's heap changed");
+	EXPECT_EQ(TGT_EXIT_OK, status);
 
-	ASSERT_EQ(0, fd_slurp(self->fd, &img, &len));
-	EXPECT_EQ((off_t)len, fd_pos(self->fd));
-	EXPECT_EQ(len, ckpt_check_failed_image(_metadata, img, len, &e));
-	free(img);
+	e.id = ck;
+	ASSERT_EQ(0, ckpt_image_load_fd(self->fd, &img));
+	EXPECT_EQ((off_t)img.len, fd_pos(self->fd));
+	EXPECT_EQ(img.len, ckpt_check_image(_metadata, img.data, img.len, &e));
+	ckpt_check_target_image(_metadata, &img, &self->t, counter);
+	ckpt_image_free(&img);
+	target_cleanup(&self->t);
 }
 
 /* ------------------------------------------------------------------ */
@@ -769,6 +1269,23 @@ static int minimal_image_fd(void)
 	fd = memfd_with(b.data, b.len);
 	cb_free(&b);
 	return fd;
+}
+
+/* RESTART_FORCE_FILES is a valid flag: the image, then the fd, decide */
+TEST(restart_force_files_flag)
+{
+	struct ckpt_probe probe;
+	int fd;
+
+	probe_arm(&probe);
+	fd = minimal_image_fd();
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EINVAL, sys_restart(0, fd, RESTART_FORCE_FILES))
+		TH_LOG("an image without task records");
+	close(fd);
+	EXPECT_EQ(-EBADF, sys_restart(0, -1, RESTART_FORCE_FILES));
+	EXPECT_TRUE(probe_intact(&probe));
+	probe_disarm(&probe);
 }
 
 TEST(restart_bad_flags)

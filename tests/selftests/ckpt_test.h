@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shared helpers for the checkpoint/restart selftests: system call
- * wrappers, an image record builder, an image checker, and helpers to run
- * and control child processes (targets, pipe feeders, pipe drainers).
+ * wrappers, an image record builder, image loading/indexing/saving for
+ * tests that mutate real images, a validator of complete images and of
+ * images of failed checkpoints, and helpers to run and control child
+ * processes (control-pipe children, checkpointable targets, restarters,
+ * pipe feeders, pipe drainers).
  *
  * Conventions:
  *  - sys_checkpoint()/sys_restart() return -errno on failure, so a test can
@@ -21,10 +24,12 @@
 
 #include <cpuid.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -37,6 +42,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -74,11 +80,36 @@ _Static_assert(sizeof(struct ckpt_hdr_header_arch_x86_64) == 24,
 	       "ckpt_hdr_header_arch_x86_64 layout");
 _Static_assert(sizeof(struct ckpt_hdr_error) == 16, "ckpt_hdr_error layout");
 _Static_assert(sizeof(struct ckpt_hdr_trailer) == 32, "ckpt_hdr_trailer layout");
+_Static_assert(sizeof(struct ckpt_hdr_task) == 96, "ckpt_hdr_task layout");
+_Static_assert(sizeof(struct ckpt_hdr_creds) == 88, "ckpt_hdr_creds layout");
+_Static_assert(sizeof(struct ckpt_hdr_rlimits) == 272, "ckpt_hdr_rlimits layout");
+_Static_assert(sizeof(struct ckpt_hdr_fs) == 24, "ckpt_hdr_fs layout");
+_Static_assert(sizeof(struct ckpt_hdr_syscall_restart) == 48,
+	       "ckpt_hdr_syscall_restart layout");
+_Static_assert(sizeof(struct ckpt_hdr_cpu_x86_64) == 248, "ckpt_hdr_cpu_x86_64 layout");
+_Static_assert(sizeof(struct ckpt_hdr_mm) == 632, "ckpt_hdr_mm layout");
+_Static_assert(sizeof(struct ckpt_hdr_vma) == 56, "ckpt_hdr_vma layout");
+_Static_assert(sizeof(struct ckpt_hdr_pages) == 24, "ckpt_hdr_pages layout");
+_Static_assert(sizeof(struct ckpt_hdr_file) == 80, "ckpt_hdr_file layout");
+_Static_assert(sizeof(struct ckpt_fd_entry) == 16, "ckpt_fd_entry layout");
+_Static_assert(sizeof(struct ckpt_hdr_fd_table) == 16, "ckpt_hdr_fd_table layout");
+_Static_assert(sizeof(struct ckpt_hdr_sighand) == 2064, "ckpt_hdr_sighand layout");
+_Static_assert(sizeof(struct ckpt_hdr_signal_task) == 40, "ckpt_hdr_signal_task layout");
 #endif
+
+/*
+ * The kernel's bound on one record (CKPT_RECORD_MAX in the kernel-internal
+ * include/linux/checkpoint.h; not part of the uapi).
+ */
+#define CKPT_TEST_RECORD_MAX	(64U << 20)
+#define CKPT_TEST_PAGE		4096UL
+/* TASK_SIZE_MAX of x86_64 with 4-level page tables */
+#define CKPT_TEST_TASK_SIZE	((1ULL << 47) - CKPT_TEST_PAGE)
 
 #define CKPT_WAIT_MS		10000	/* bound on any wait for a child */
 #define CKPT_QUIET_MS		300	/* "nothing happens" observation window */
 #define CKPT_NOBODY		65534
+#define CKPT_OTHER_UID		1000	/* an unprivileged user other than nobody */
 
 #define CKPT_ALIGN8(x)		(((x) + (size_t)7) & ~(size_t)7)
 
@@ -252,6 +283,25 @@ static inline int read_byte_timeout(int fd, char *c, int ms)
 	return read(fd, c, 1) == 1 ? 1 : -1;
 }
 
+/*
+ * waitpid(pid, status, flags) with a bound. 0 and *status set, or -1
+ * (timeout or error).
+ */
+static inline int wait_bounded_flags(pid_t pid, int *status, int flags, int ms)
+{
+	for (int waited = 0;; waited += 2) {
+		pid_t r = waitpid(pid, status, flags | WNOHANG);
+
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (waited >= ms)
+			return -1;
+		ckpt_msleep(2);
+	}
+}
+
 /* waitpid with a bound. 0 and *status set, or -1 (timeout or error). */
 static inline int wait_bounded(pid_t pid, int *status, int ms)
 {
@@ -403,28 +453,38 @@ static inline int child_spawn(struct ckpt_child *c, enum ckpt_child_mode mode)
 	return 0;
 }
 
-/* SIGSTOP the child and wait until it is reported stopped. 0 or -1. */
-static inline int child_stop(struct ckpt_child *c)
+/* SIGSTOP a child and wait until it is reported stopped. 0 or -1. */
+static inline int pid_stop(pid_t pid)
 {
 	int status;
 
-	if (kill(c->pid, SIGSTOP))
+	if (kill(pid, SIGSTOP))
 		return -1;
-	if (waitpid(c->pid, &status, WUNTRACED) != c->pid)
+	if (wait_bounded_flags(pid, &status, WUNTRACED, CKPT_WAIT_MS))
 		return -1;
 	return WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP ? 0 : -1;
 }
 
-/* SIGCONT the child and wait until it is reported continued. 0 or -1. */
-static inline int child_cont(struct ckpt_child *c)
+/* SIGCONT a child and wait until it is reported continued. 0 or -1. */
+static inline int pid_cont(pid_t pid)
 {
 	int status;
 
-	if (kill(c->pid, SIGCONT))
+	if (kill(pid, SIGCONT))
 		return -1;
-	if (waitpid(c->pid, &status, WCONTINUED) != c->pid)
+	if (wait_bounded_flags(pid, &status, WCONTINUED, CKPT_WAIT_MS))
 		return -1;
 	return WIFCONTINUED(status) ? 0 : -1;
+}
+
+static inline int child_stop(struct ckpt_child *c)
+{
+	return pid_stop(c->pid);
+}
+
+static inline int child_cont(struct ckpt_child *c)
+{
+	return pid_cont(c->pid);
 }
 
 /* Ask the child to reply and exit: send 'g'. 0 or -1. */
@@ -710,7 +770,7 @@ struct ckpt_layout {
 
 /*
  * A well-formed image with no task state: header, arch, trailer.
- * (This version of the kernel refuses it, since it restores no task.)
+ * (restart(2) refuses it: there is no task to restore.)
  */
 static inline void ckpt_build_minimal(struct ckpt_buf *b, struct ckpt_layout *l)
 {
@@ -731,6 +791,259 @@ static inline void ckpt_build_minimal(struct ckpt_buf *b, struct ckpt_layout *l)
 }
 
 /* ------------------------------------------------------------------ */
+/* Real images: load, list the records, mutate, save                   */
+/* ------------------------------------------------------------------ */
+
+/* One record of an image: where it starts, its type and its length. */
+struct ckpt_rec {
+	size_t off;
+	uint32_t type;
+	uint32_t len;		/* ckpt_hdr.len: padding not included */
+};
+
+/*
+ * An image in memory and the list of its records. The list is built by
+ * framing alone (ckpt_hdr.len, padded to 8), without looking inside the
+ * records, so it works on broken images too.
+ */
+struct ckpt_image {
+	unsigned char *data;
+	size_t len;
+	struct ckpt_rec *rec;
+	size_t nr;		/* records listed */
+	size_t end;		/* offset just past the last listed record */
+	int whole;		/* the records tile data[0..len) exactly */
+};
+
+static inline void ckpt_image_init(struct ckpt_image *img)
+{
+	memset(img, 0, sizeof(*img));
+}
+
+static inline void ckpt_image_free(struct ckpt_image *img)
+{
+	free(img->data);
+	free(img->rec);
+	ckpt_image_init(img);
+}
+
+/*
+ * (Re)build img->rec: walk from offset 0 while a whole record fits with
+ * a length in [8, CKPT_TEST_RECORD_MAX]; stop after a TRAILER or an
+ * ERROR record (a file may hold several images). 0, or -1 (no memory).
+ */
+static inline int ckpt_image_index(struct ckpt_image *img)
+{
+	size_t off = 0, cap = 0;
+
+	free(img->rec);
+	img->rec = NULL;
+	img->nr = 0;
+	while (off + sizeof(struct ckpt_hdr) <= img->len) {
+		struct ckpt_hdr h;
+		size_t next;
+
+		memcpy(&h, img->data + off, sizeof(h));
+		if (h.len < sizeof(h) || h.len > CKPT_TEST_RECORD_MAX)
+			break;
+		next = off + CKPT_ALIGN8((size_t)h.len);
+		if (next > img->len)
+			break;
+		if (img->nr == cap) {
+			struct ckpt_rec *r;
+
+			cap = cap ? 2 * cap : 64;
+			r = realloc(img->rec, cap * sizeof(*r));
+			if (!r)
+				return -1;
+			img->rec = r;
+		}
+		img->rec[img->nr].off = off;
+		img->rec[img->nr].type = h.type;
+		img->rec[img->nr].len = h.len;
+		img->nr++;
+		off = next;
+		if (h.type == CKPT_HDR_TRAILER || h.type == CKPT_HDR_ERROR)
+			break;
+	}
+	img->end = off;
+	img->whole = off == img->len;
+	return 0;
+}
+
+/* An image holding a copy of buf[0..len), indexed. 0 or -1. */
+static inline int ckpt_image_from(struct ckpt_image *img, const void *buf,
+				  size_t len)
+{
+	ckpt_image_init(img);
+	img->data = malloc(len + 1);
+	if (!img->data)
+		return -1;
+	if (len)
+		memcpy(img->data, buf, len);
+	img->len = len;
+	return ckpt_image_index(img);
+}
+
+/* Load the whole content of fd (from offset 0, with pread), indexed. */
+static inline int ckpt_image_load_fd(int fd, struct ckpt_image *img)
+{
+	ckpt_image_init(img);
+	if (fd_slurp(fd, &img->data, &img->len))
+		return -1;
+	return ckpt_image_index(img);
+}
+
+/* Load an image file, indexed. 0 or -1. */
+static inline int ckpt_image_load(const char *path, struct ckpt_image *img)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0) {
+		ckpt_image_init(img);
+		return -1;
+	}
+	r = ckpt_image_load_fd(fd, img);
+	close(fd);
+	return r;
+}
+
+/* Write buf[0..len) (say, a modified copy of an image) to path. 0 or -1. */
+static inline int ckpt_image_save(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = write_all(fd, buf, len);
+	if (close(fd))
+		r = -1;
+	return r;
+}
+
+/* A malloc()ed copy of the image bytes, to be mutated. */
+static inline unsigned char *ckpt_image_copy(const struct ckpt_image *img)
+{
+	unsigned char *p = malloc(img->len + 1);
+
+	if (!p)
+		abort();
+	memcpy(p, img->data, img->len);
+	return p;
+}
+
+/* Index of the nth (from 0) record of type `type`, or -1. */
+static inline ssize_t ckpt_image_find(const struct ckpt_image *img,
+				      uint32_t type, unsigned int nth)
+{
+	for (size_t i = 0; i < img->nr; i++)
+		if (img->rec[i].type == type && nth-- == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Byte offset of a field of record i, e.g. REC_FIELD(img, i, ckpt_hdr_vma, end) */
+#define REC_FIELD(img, i, stype, field) \
+	((img)->rec[i].off + offsetof(struct stype, field))
+
+static inline uint32_t get_u32(const unsigned char *b, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, b + off, sizeof(v));
+	return v;
+}
+
+static inline uint64_t get_u64(const unsigned char *b, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, b + off, sizeof(v));
+	return v;
+}
+
+static inline void put_u32(unsigned char *b, size_t off, uint32_t v)
+{
+	memcpy(b + off, &v, sizeof(v));
+}
+
+static inline void put_u64(unsigned char *b, size_t off, uint64_t v)
+{
+	memcpy(b + off, &v, sizeof(v));
+}
+
+/*
+ * The saved content of the page holding addr, found in the PAGES records
+ * (the image must be indexed and well-formed), or NULL if not saved.
+ */
+static inline const unsigned char *ckpt_image_page(const struct ckpt_image *img,
+						   uint64_t addr)
+{
+	uint64_t page = addr & ~(uint64_t)(CKPT_TEST_PAGE - 1);
+
+	for (size_t i = 0; i < img->nr; i++) {
+		const struct ckpt_rec *r = &img->rec[i];
+		uint64_t start;
+		uint32_t n;
+
+		if (r->type != CKPT_HDR_PAGES ||
+		    r->len < sizeof(struct ckpt_hdr_pages))
+			continue;
+		start = get_u64(img->data, REC_FIELD(img, i, ckpt_hdr_pages, addr));
+		n = get_u32(img->data, REC_FIELD(img, i, ckpt_hdr_pages, nr_pages));
+		if (page < start || (page - start) / CKPT_TEST_PAGE >= n)
+			continue;
+		if (sizeof(struct ckpt_hdr_pages) + (size_t)n * CKPT_TEST_PAGE > r->len)
+			return NULL;
+		return img->data + r->off + sizeof(struct ckpt_hdr_pages) +
+		       (page - start);
+	}
+	return NULL;
+}
+
+/* Index of the FILE record with this objref, or -1. */
+static inline ssize_t ckpt_image_file(const struct ckpt_image *img, int32_t objref)
+{
+	for (size_t i = 0; i < img->nr; i++) {
+		if (img->rec[i].type != CKPT_HDR_FILE ||
+		    img->rec[i].len < sizeof(struct ckpt_hdr_file))
+			continue;
+		if ((int32_t)get_u32(img->data, REC_FIELD(img, i, ckpt_hdr_file,
+							  objref)) == objref)
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+/*
+ * The FD_TABLE entry of descriptor fd: 0 and *entry set, or -1 if the
+ * image has no such descriptor.
+ */
+static inline int ckpt_image_fd(const struct ckpt_image *img, int fd,
+				struct ckpt_fd_entry *entry)
+{
+	ssize_t t = ckpt_image_find(img, CKPT_HDR_FD_TABLE, 0);
+	uint32_t nr;
+
+	if (t < 0 || img->rec[t].len < sizeof(struct ckpt_hdr_fd_table))
+		return -1;
+	nr = get_u32(img->data, REC_FIELD(img, t, ckpt_hdr_fd_table, nr_fds));
+	for (uint32_t i = 0; i < nr; i++) {
+		size_t off = img->rec[t].off + sizeof(struct ckpt_hdr_fd_table) +
+			     (size_t)i * sizeof(*entry);
+
+		if (off + sizeof(*entry) > img->rec[t].off + img->rec[t].len)
+			return -1;
+		memcpy(entry, img->data + off, sizeof(*entry));
+		if (entry->fd == fd)
+			return 0;
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
 /* Image checking                                                      */
 /* ------------------------------------------------------------------ */
 
@@ -746,6 +1059,30 @@ static inline int msg_names_pid(const char *msg, pid_t pid)
 	return 0;
 }
 
+/*
+ * Does msg contain one of the |-separated alternatives of want, in any
+ * case? ("timer|alarm" matches "fd 3: ITIMER_REAL armed".)
+ */
+static inline int msg_has(const char *msg, const char *want)
+{
+	char alt[128];
+
+	while (*want) {
+		size_t n = strcspn(want, "|");
+
+		if (n && n < sizeof(alt)) {
+			memcpy(alt, want, n);
+			alt[n] = 0;
+			if (strcasestr(msg, alt))
+				return 1;
+		}
+		want += n;
+		if (*want == '|')
+			want++;
+	}
+	return 0;
+}
+
 static inline int all_zero(const void *p, size_t n)
 {
 	const unsigned char *b = p;
@@ -756,11 +1093,21 @@ static inline int all_zero(const void *p, size_t n)
 	return 1;
 }
 
-/* What a failed checkpoint of task `pid` with `flags` must have written. */
+#define CKPT_EXPECT_MSGS	4
+
+/* What a checkpoint of task `pid` with `flags` must have written. */
 struct ckpt_expect {
-	pid_t pid;			/* root_pid and the pid in the message */
+	pid_t pid;			/* root_pid, TASK pid (0: unchecked) */
 	uint64_t flags;
 	struct timespec before, after;	/* CLOCK_REALTIME around the call */
+	/* complete images */
+	long id;			/* what checkpoint returned (0: unchecked) */
+	pid_t ppid;			/* TASK ppid (0: unchecked) */
+	uid_t uid;			/* CREDS uid ((uid_t)-1: unchecked) */
+	/* images of a failed checkpoint */
+	int errnum;			/* errno in the error record */
+	const char *msg[CKPT_EXPECT_MSGS];	/* its message contains each,
+						 * see msg_has() (NULL: end) */
 };
 
 static inline void ckpt_expect_init(struct ckpt_expect *e, pid_t pid,
@@ -769,6 +1116,8 @@ static inline void ckpt_expect_init(struct ckpt_expect *e, pid_t pid,
 	memset(e, 0, sizeof(*e));
 	e->pid = pid;
 	e->flags = flags;
+	e->uid = (uid_t)-1;
+	e->errnum = EOPNOTSUPP;
 	clock_gettime(CLOCK_REALTIME, &e->before);
 }
 
@@ -777,40 +1126,127 @@ static inline void ckpt_expect_done(struct ckpt_expect *e)
 	clock_gettime(CLOCK_REALTIME, &e->after);
 }
 
+/* A cursor over the records of an image being checked. */
+struct ckpt_walk {
+	const unsigned char *buf;
+	size_t len;
+	size_t off;		/* next record */
+	uint32_t nr;		/* records passed */
+	struct ckpt_hdr_header h;
+	struct ckpt_hdr_header_arch_x86_64 a;
+};
+
+/* Type of the record at the cursor, or 0 if no record header is left. */
+static inline uint32_t walk_peek(const struct ckpt_walk *w)
+{
+	struct ckpt_hdr h;
+
+	if (w->off + sizeof(h) > w->len)
+		return 0;
+	memcpy(&h, w->buf + w->off, sizeof(h));
+	return h.type;
+}
+
+static inline const char *ckpt_type_name(uint32_t type)
+{
+	switch (type) {
+	case CKPT_HDR_HEADER: return "HEADER";
+	case CKPT_HDR_HEADER_ARCH: return "HEADER_ARCH";
+	case CKPT_HDR_ERROR: return "ERROR";
+	case CKPT_HDR_TRAILER: return "TRAILER";
+	case CKPT_HDR_TASK: return "TASK";
+	case CKPT_HDR_CREDS: return "CREDS";
+	case CKPT_HDR_RLIMITS: return "RLIMITS";
+	case CKPT_HDR_FS: return "FS";
+	case CKPT_HDR_SYSCALL_RESTART: return "SYSCALL_RESTART";
+	case CKPT_HDR_CPU_X86_64: return "CPU_X86_64";
+	case CKPT_HDR_XSTATE: return "XSTATE";
+	case CKPT_HDR_MM: return "MM";
+	case CKPT_HDR_VMA: return "VMA";
+	case CKPT_HDR_PAGES: return "PAGES";
+	case CKPT_HDR_FILE: return "FILE";
+	case CKPT_HDR_FD_TABLE: return "FD_TABLE";
+	case CKPT_HDR_SIGHAND: return "SIGHAND";
+	case CKPT_HDR_SIGNAL_TASK: return "SIGNAL_TASK";
+	}
+	return "unknown";
+}
+
 /*
- * Assert that buf[0..len) starts with the image of a checkpoint that failed
- * with EOPNOTSUPP: header, arch, error; no trailer. Returns the number of
- * bytes the image takes (the error record padded to 8 included).
+ * Take the record at the cursor: it must be of type `type`, its length in
+ * [min, max], all of it and its padding inside the image, the padding
+ * zero. Its first min(len, size) bytes are copied to dst (the rest of dst
+ * zeroed). Returns the record's offset; the cursor moves past it.
  */
-static inline size_t ckpt_check_failed_image(struct __test_metadata *_metadata,
-					     const unsigned char *buf,
-					     size_t len,
-					     const struct ckpt_expect *e)
+static inline size_t walk_take(struct __test_metadata *_metadata,
+			       struct ckpt_walk *w, uint32_t type,
+			       size_t min, size_t max, void *dst, size_t size)
+{
+	struct ckpt_hdr h;
+	size_t off = w->off, padded;
+
+	ASSERT_GE(w->len, off + sizeof(h))
+		TH_LOG("record %u (%s expected) at %zu: image ends at %zu",
+		       w->nr, ckpt_type_name(type), off, w->len);
+	memcpy(&h, w->buf + off, sizeof(h));
+	ASSERT_EQ(type, h.type)
+		TH_LOG("record %u at %zu: type %u (%s), expected %u (%s)", w->nr,
+		       off, h.type, ckpt_type_name(h.type), type, ckpt_type_name(type));
+	ASSERT_GE(h.len, min) TH_LOG("record %u (%s) at %zu: len %u < %zu",
+				     w->nr, ckpt_type_name(type), off, h.len, min);
+	ASSERT_LE(h.len, max) TH_LOG("record %u (%s) at %zu: len %u > %zu",
+				     w->nr, ckpt_type_name(type), off, h.len, max);
+	ASSERT_LE(h.len, CKPT_TEST_RECORD_MAX);
+	padded = CKPT_ALIGN8((size_t)h.len);
+	ASSERT_LE(off + padded, w->len)
+		TH_LOG("record %u (%s) at %zu, len %u, runs past the image end %zu",
+		       w->nr, ckpt_type_name(type), off, h.len, w->len);
+	EXPECT_TRUE(all_zero(w->buf + off + h.len, padded - h.len))
+		TH_LOG("record %u (%s) at %zu: padding is not zero", w->nr,
+		       ckpt_type_name(type), off);
+	if (dst) {
+		size_t n = h.len < size ? h.len : size;
+
+		memset(dst, 0, size);
+		memcpy(dst, w->buf + off, n);
+	}
+	w->off = off + padded;
+	w->nr++;
+	return off;
+}
+
+/* Length (ckpt_hdr.len) of the record at offset off. */
+static inline uint32_t rec_len_at(const unsigned char *buf, size_t off)
+{
+	return get_u32(buf, off + offsetof(struct ckpt_hdr, len));
+}
+
+/* The HEADER and HEADER_ARCH records, as the running kernel writes them. */
+static inline void ckpt_check_headers(struct __test_metadata *_metadata,
+				      struct ckpt_walk *w,
+				      const struct ckpt_expect *e)
 {
 	struct ckpt_hdr_header h;
 	struct ckpt_hdr_header_arch_x86_64 a;
-	struct ckpt_hdr_error err;
 	struct utsname u;
-	const char *msg;
-	size_t off, msglen, end;
 	uint64_t xcr0;
 	uint32_t kv;
 
 	ASSERT_EQ(0, uname(&u));
 
 	/* header */
-	ASSERT_GE(len, sizeof(h)) TH_LOG("image of %zu bytes has no header", len);
-	memcpy(&h, buf, sizeof(h));
-	ASSERT_EQ((uint32_t)CKPT_HDR_HEADER, h.h.type);
-	ASSERT_EQ(sizeof(h), h.h.len);
-	ASSERT_EQ(0, memcmp(buf + offsetof(struct ckpt_hdr_header, magic),
+	ASSERT_GE(w->len, sizeof(h)) TH_LOG("image of %zu bytes has no header", w->len);
+	ASSERT_EQ(0, memcmp(w->buf + offsetof(struct ckpt_hdr_header, magic),
 			    "lnxckpt", 8)) TH_LOG("magic bytes in the stream");
+	walk_take(_metadata, w, CKPT_HDR_HEADER, sizeof(h), sizeof(h), &h, sizeof(h));
 	EXPECT_EQ(CKPT_MAGIC_HEAD, h.magic);
 	EXPECT_EQ(CKPT_FORMAT_VERSION, h.format);
 	EXPECT_EQ(CKPT_ARCH_X86_64, h.arch);
 	EXPECT_EQ(4096U, h.page_size);
 	EXPECT_EQ(e->flags, h.flags);
-	EXPECT_EQ(e->pid, h.root_pid);
+	if (e->pid) {
+		EXPECT_EQ(e->pid, h.root_pid);
+	}
 	EXPECT_GE(h.time_sec, (int64_t)e->before.tv_sec - 1);
 	EXPECT_LE(h.time_sec, (int64_t)e->after.tv_sec);
 	EXPECT_LT(h.time_nsec, 1000000000U);
@@ -831,13 +1267,9 @@ static inline size_t ckpt_check_failed_image(struct __test_metadata *_metadata,
 	CHECK_UTS(version, u.version);
 	CHECK_UTS(machine, u.machine);
 #undef CHECK_UTS
-	off = sizeof(h);	/* already a multiple of 8 */
 
 	/* arch */
-	ASSERT_GE(len, off + sizeof(a)) TH_LOG("image of %zu bytes has no arch record", len);
-	memcpy(&a, buf + off, sizeof(a));
-	ASSERT_EQ((uint32_t)CKPT_HDR_HEADER_ARCH, a.h.type);
-	ASSERT_EQ(sizeof(a), a.h.len);
+	walk_take(_metadata, w, CKPT_HDR_HEADER_ARCH, sizeof(a), sizeof(a), &a, sizeof(a));
 	EXPECT_EQ(0x3ULL, a.xfeatures & 0x3)
 		TH_LOG("xfeatures 0x%llx lacks x87/SSE", (unsigned long long)a.xfeatures);
 	if (cpu_xcr0(&xcr0) == 0) {
@@ -849,40 +1281,414 @@ static inline size_t ckpt_check_failed_image(struct __test_metadata *_metadata,
 	EXPECT_GE(a.xstate_size, 512U);		/* at least the FXSAVE area */
 	EXPECT_LE(a.xstate_size, 1U << 20);
 	EXPECT_EQ(0U, a.__pad);
-	off += sizeof(a);
+	w->h = h;
+	w->a = a;
+}
 
-	/* error */
-	ASSERT_GE(len, off + sizeof(err)) TH_LOG("image of %zu bytes has no error record", len);
-	memcpy(&err, buf + off, sizeof(err));
-	ASSERT_EQ((uint32_t)CKPT_HDR_ERROR, err.h.type);
-	ASSERT_GT(err.h.len, sizeof(err)) TH_LOG("error record without a message");
-	ASSERT_LE(err.h.len, sizeof(err) + CKPT_ERROR_MSG_MAX);
-	end = off + CKPT_ALIGN8(err.h.len);
-	ASSERT_LE(end, len) TH_LOG("error record (len %u) runs past the image end %zu",
-				   err.h.len, len);
-	EXPECT_EQ(EOPNOTSUPP, err.errnum);
+/* The ERROR record at the cursor, as e expects it. */
+static inline void ckpt_check_error(struct __test_metadata *_metadata,
+				    struct ckpt_walk *w,
+				    const struct ckpt_expect *e)
+{
+	struct ckpt_hdr_error err;
+	const char *msg;
+	size_t off, msglen;
+
+	off = walk_take(_metadata, w, CKPT_HDR_ERROR, sizeof(err) + 1,
+			sizeof(err) + CKPT_ERROR_MSG_MAX, &err, sizeof(err));
+	EXPECT_EQ(e->errnum, err.errnum)
+		TH_LOG("error record errnum %d (%s), expected %d (%s)", err.errnum,
+		       strerror(err.errnum), e->errnum, strerror(e->errnum));
 	EXPECT_EQ(0U, err.__pad);
-	msg = (const char *)buf + off + sizeof(err);
+	msg = (const char *)w->buf + off + sizeof(err);
 	msglen = err.h.len - sizeof(err);
 	ASSERT_NE(NULL, memchr(msg, 0, msglen)) TH_LOG("message not NUL-terminated");
 	EXPECT_GT(strlen(msg), 0U);
 	EXPECT_TRUE(all_zero(msg + strlen(msg), msglen - strlen(msg)))
 		TH_LOG("bytes after the message NUL are not zero");
-	EXPECT_TRUE(msg_names_pid(msg, e->pid))
-		TH_LOG("message \"%s\" does not name pid %d", msg, e->pid);
-	EXPECT_TRUE(all_zero(buf + off + err.h.len, end - off - err.h.len))
-		TH_LOG("record padding is not zero");
-	return end;
+	for (int i = 0; i < CKPT_EXPECT_MSGS && e->msg[i]; i++) {
+		EXPECT_TRUE(msg_has(msg, e->msg[i]))
+			TH_LOG("error message \"%s\" does not name \"%s\"", msg,
+			       e->msg[i]);
+	}
 }
 
 /*
- * checkpoint(pid, <fresh memfd>, flags) must fail with EOPNOTSUPP after
- * writing exactly one complete failed-checkpoint image, leaving the file
+ * Assert that buf[0..len) starts with the image of a failed checkpoint:
+ * header, arch, any records of task state (well framed), then one error
+ * record with errno e->errnum whose message contains e->msg[]; no trailer.
+ * Returns the number of bytes the image takes (the error record padded to
+ * 8 included).
+ */
+static inline size_t ckpt_check_failed_image(struct __test_metadata *_metadata,
+					     const unsigned char *buf,
+					     size_t len,
+					     const struct ckpt_expect *e)
+{
+	struct ckpt_walk w = { .buf = buf, .len = len };
+	uint32_t type;
+
+	ckpt_check_headers(_metadata, &w, e);
+	while ((type = walk_peek(&w)) != CKPT_HDR_ERROR) {
+		ASSERT_NE(0U, type) TH_LOG("image of %zu bytes has no error record", len);
+		ASSERT_TRUE(type >= CKPT_HDR_TASK && type < CKPT_HDR_TYPE_MAX &&
+			    strcmp(ckpt_type_name(type), "unknown"))
+			TH_LOG("record %u at %zu of type %u in a failed image",
+			       w.nr, w.off, type);
+		walk_take(_metadata, &w, type, sizeof(struct ckpt_hdr),
+			  CKPT_TEST_RECORD_MAX, NULL, 0);
+	}
+	ckpt_check_error(_metadata, &w, e);
+	return w.off;
+}
+
+/* Known objrefs while checking a complete image */
+#define CKPT_CHECK_MAX_FILES	1024
+
+struct ckpt_objrefs {
+	int32_t ref[CKPT_CHECK_MAX_FILES];
+	size_t nr;
+};
+
+static inline int objref_known(const struct ckpt_objrefs *o, int32_t ref)
+{
+	for (size_t i = 0; i < o->nr; i++)
+		if (o->ref[i] == ref)
+			return 1;
+	return 0;
+}
+
+/* A NUL-terminated path filling exactly n bytes, absolute. */
+static inline int path_ok(const char *p, size_t n)
+{
+	return n >= 2 && p[0] == '/' && p[n - 1] == 0 && strlen(p) == n - 1;
+}
+
+static inline void ckpt_check_file(struct __test_metadata *_metadata,
+				   struct ckpt_walk *w, struct ckpt_objrefs *o)
+{
+	struct ckpt_hdr_file f;
+	const char *path;
+	size_t off;
+
+	off = walk_take(_metadata, w, CKPT_HDR_FILE, sizeof(f) + 2,
+			sizeof(f) + CKPT_PATH_MAX, &f, sizeof(f));
+	path = (const char *)w->buf + off + sizeof(f);
+	EXPECT_GT(f.objref, 0) TH_LOG("FILE at %zu: objref %d", off, f.objref);
+	EXPECT_FALSE(objref_known(o, f.objref))
+		TH_LOG("FILE at %zu: objref %d written twice", off, f.objref);
+	ASSERT_LT(o->nr, (size_t)CKPT_CHECK_MAX_FILES);
+	o->ref[o->nr++] = f.objref;
+	ASSERT_EQ(f.h.len, sizeof(f) + f.path_len)
+		TH_LOG("FILE at %zu: len %u, path_len %u", off, f.h.len, f.path_len);
+	EXPECT_TRUE(path_ok(path, f.path_len))
+		TH_LOG("FILE at %zu: bad path (path_len %u)", off, f.path_len);
+	switch (f.kind) {
+	case CKPT_FILE_REG:
+		EXPECT_TRUE(S_ISREG(f.mode)) TH_LOG("%s: mode 0%o", path, f.mode);
+		break;
+	case CKPT_FILE_DIR:
+		EXPECT_TRUE(S_ISDIR(f.mode)) TH_LOG("%s: mode 0%o", path, f.mode);
+		break;
+	case CKPT_FILE_CHR: {
+		unsigned int major = (f.rdev & 0xfff00) >> 8;
+		unsigned int minor = (f.rdev & 0xff) | ((f.rdev >> 12) & 0xfff00);
+
+		EXPECT_TRUE(S_ISCHR(f.mode)) TH_LOG("%s: mode 0%o", path, f.mode);
+		EXPECT_EQ(1U, major) TH_LOG("%s: rdev %u:%u", path, major, minor);
+		EXPECT_TRUE(minor == 3 || minor == 5 || minor == 7 || minor == 8 ||
+			    minor == 9) TH_LOG("%s: rdev %u:%u", path, major, minor);
+		break;
+	}
+	case CKPT_FILE_TTY:
+		EXPECT_TRUE(S_ISCHR(f.mode)) TH_LOG("%s: mode 0%o", path, f.mode);
+		break;
+	default:
+		EXPECT_TRUE(0) TH_LOG("FILE at %zu (%s): kind %u", off, path, f.kind);
+	}
+	EXPECT_LT(f.mtime_nsec, 1000000000U);
+}
+
+static inline void ckpt_check_fd_table(struct __test_metadata *_metadata,
+				       struct ckpt_walk *w,
+				       const struct ckpt_objrefs *o)
+{
+	struct ckpt_hdr_fd_table t;
+	struct ckpt_fd_entry ent;
+	size_t off;
+	int32_t last = -1;
+
+	off = walk_take(_metadata, w, CKPT_HDR_FD_TABLE, sizeof(t),
+			sizeof(t) + (size_t)CKPT_FDS_MAX * sizeof(ent), &t, sizeof(t));
+	ASSERT_EQ(t.h.len, sizeof(t) + (size_t)t.nr_fds * sizeof(ent))
+		TH_LOG("FD_TABLE: len %u, nr_fds %u", t.h.len, t.nr_fds);
+	EXPECT_EQ(0U, t.__pad);
+	for (uint32_t i = 0; i < t.nr_fds; i++) {
+		memcpy(&ent, w->buf + off + sizeof(t) + i * sizeof(ent), sizeof(ent));
+		EXPECT_GT(ent.fd, last) TH_LOG("fd entry %u: fd %d after %d", i,
+					       ent.fd, last);
+		last = ent.fd;
+		EXPECT_TRUE(objref_known(o, ent.objref))
+			TH_LOG("fd %d: objref %d of no FILE before", ent.fd, ent.objref);
+		EXPECT_EQ(0U, ent.flags & ~(uint32_t)CKPT_FD_CLOEXEC);
+		EXPECT_EQ(0U, ent.__pad);
+	}
+}
+
+/*
+ * Assert that buf[0..len) starts with a complete image as the running
+ * kernel writes it for a single task: HEADER, HEADER_ARCH, TASK, CREDS,
+ * RLIMITS, FS, SIGHAND, SIGNAL_TASK, SYSCALL_RESTART, CPU_X86_64, XSTATE,
+ * FILE*, FD_TABLE, FILE*, MM, nr_vmas x (VMA, PAGES*), TRAILER; every
+ * length, count, padding and cross reference consistent; the trailer
+ * with the header's ckpt_id and the number of records before it.
+ * Returns the number of bytes the image takes.
+ */
+static inline size_t ckpt_check_image(struct __test_metadata *_metadata,
+				      const unsigned char *buf, size_t len,
+				      const struct ckpt_expect *e)
+{
+	struct ckpt_walk w = { .buf = buf, .len = len };
+	struct ckpt_objrefs *o = calloc(1, sizeof(*o));
+	union {
+		struct ckpt_hdr_task task;
+		struct ckpt_hdr_creds creds;
+		struct ckpt_hdr_rlimits rl;
+		struct ckpt_hdr_fs fs;
+		struct ckpt_hdr_sighand sh;
+		struct ckpt_hdr_signal_task st;
+		struct ckpt_hdr_syscall_restart sr;
+		struct ckpt_hdr_cpu_x86_64 cpu;
+		struct ckpt_hdr_mm mm;
+		struct ckpt_hdr_vma vma;
+		struct ckpt_hdr_pages pg;
+		struct ckpt_hdr_trailer t;
+	} *u = calloc(1, sizeof(*u));
+	uint64_t prev_end = 0, xstate_bv, xcomp_bv;
+	uint32_t nr_vmas;
+	size_t off;
+
+	ASSERT_NE(NULL, o);
+	ASSERT_NE(NULL, u);
+	ckpt_check_headers(_metadata, &w, e);
+	if (e->id) {
+		EXPECT_EQ((uint64_t)e->id, w.h.ckpt_id)
+			TH_LOG("header ckpt_id %llu, checkpoint returned %ld",
+			       (unsigned long long)w.h.ckpt_id, e->id);
+	}
+	EXPECT_NE(0ULL, w.h.ckpt_id);
+
+	/* TASK */
+	walk_take(_metadata, &w, CKPT_HDR_TASK, sizeof(u->task), sizeof(u->task),
+		  &u->task, sizeof(u->task));
+	if (e->pid) {
+		EXPECT_EQ(e->pid, u->task.pid);
+	}
+	EXPECT_EQ(u->task.pid, u->task.tgid) TH_LOG("TASK of a thread?");
+	EXPECT_EQ(w.h.root_pid, u->task.pid);
+	if (e->ppid) {
+		EXPECT_EQ(e->ppid, u->task.ppid);
+	}
+	EXPECT_LE(u->task.exit_signal, 64U);
+	EXPECT_LE(u->task.pdeath_signal, 64U);
+	EXPECT_EQ(0U, u->task.flags & ~(uint32_t)CKPT_TASK_NO_NEW_PRIVS);
+	EXPECT_EQ(0U, u->task.__pad);
+	EXPECT_NE(NULL, memchr(u->task.comm, 0, sizeof(u->task.comm)))
+		TH_LOG("comm is not NUL-terminated");
+
+	/* CREDS */
+	off = walk_take(_metadata, &w, CKPT_HDR_CREDS, sizeof(u->creds),
+			sizeof(u->creds) + 4 * (size_t)CKPT_NGROUPS_MAX,
+			&u->creds, sizeof(u->creds));
+	(void)off;
+	EXPECT_EQ(u->creds.h.len, sizeof(u->creds) + 4 * (size_t)u->creds.ngroups)
+		TH_LOG("CREDS: len %u, ngroups %u", u->creds.h.len, u->creds.ngroups);
+	if (e->uid != (uid_t)-1) {
+		EXPECT_EQ(e->uid, u->creds.uid);
+		EXPECT_EQ(e->uid, u->creds.euid);
+	}
+	EXPECT_EQ(0ULL, u->creds.cap_effective & ~u->creds.cap_permitted);
+
+	/* RLIMITS */
+	walk_take(_metadata, &w, CKPT_HDR_RLIMITS, sizeof(u->rl), sizeof(u->rl),
+		  &u->rl, sizeof(u->rl));
+	EXPECT_EQ((uint32_t)CKPT_RLIM_NLIMITS, u->rl.nr);
+	EXPECT_EQ(0U, u->rl.__pad);
+	for (int i = 0; i < CKPT_RLIM_NLIMITS; i++) {
+		EXPECT_LE(u->rl.rlim[i].cur, u->rl.rlim[i].max) TH_LOG("rlimit %d", i);
+	}
+
+	/* FS */
+	off = walk_take(_metadata, &w, CKPT_HDR_FS, sizeof(u->fs),
+			sizeof(u->fs) + 2 * (size_t)CKPT_PATH_MAX, &u->fs, sizeof(u->fs));
+	ASSERT_EQ(u->fs.h.len, sizeof(u->fs) + (size_t)u->fs.root_len + u->fs.cwd_len)
+		TH_LOG("FS: len %u, root_len %u, cwd_len %u", u->fs.h.len,
+		       u->fs.root_len, u->fs.cwd_len);
+	EXPECT_TRUE(path_ok((const char *)buf + off + sizeof(u->fs), u->fs.root_len))
+		TH_LOG("FS: bad root path");
+	EXPECT_TRUE(path_ok((const char *)buf + off + sizeof(u->fs) + u->fs.root_len,
+			    u->fs.cwd_len)) TH_LOG("FS: bad cwd path");
+	EXPECT_EQ(0U, u->fs.umask & ~0777U);
+	EXPECT_EQ(0U, u->fs.__pad);
+
+	/* SIGHAND */
+	walk_take(_metadata, &w, CKPT_HDR_SIGHAND, sizeof(u->sh), sizeof(u->sh),
+		  &u->sh, sizeof(u->sh));
+	EXPECT_EQ((uint32_t)CKPT_NSIG, u->sh.nr);
+	EXPECT_EQ(0U, u->sh.__pad);
+	EXPECT_EQ(0ULL, u->sh.action[SIGKILL - 1].handler);
+	EXPECT_EQ(0ULL, u->sh.action[SIGSTOP - 1].handler);
+
+	/* SIGNAL_TASK */
+	walk_take(_metadata, &w, CKPT_HDR_SIGNAL_TASK, sizeof(u->st), sizeof(u->st),
+		  &u->st, sizeof(u->st));
+	EXPECT_EQ(0ULL, u->st.blocked & ((1ULL << (SIGKILL - 1)) |
+					(1ULL << (SIGSTOP - 1))));
+	EXPECT_EQ(0U, u->st.__pad);
+
+	/* SYSCALL_RESTART */
+	walk_take(_metadata, &w, CKPT_HDR_SYSCALL_RESTART, sizeof(u->sr),
+		  sizeof(u->sr), &u->sr, sizeof(u->sr));
+	EXPECT_LE(u->sr.kind, (uint32_t)CKPT_RESTART_POLL);
+	EXPECT_EQ(0U, u->sr.flags & ~(uint32_t)(CKPT_RESTART_ABSTIME |
+						CKPT_RESTART_FUTEX_SHARED |
+						CKPT_RESTART_FUTEX_CLOCKRT |
+						CKPT_RESTART_NO_TIMEOUT));
+	EXPECT_EQ(0U, u->sr.__pad);
+
+	/* CPU_X86_64 */
+	walk_take(_metadata, &w, CKPT_HDR_CPU_X86_64, sizeof(u->cpu), sizeof(u->cpu),
+		  &u->cpu, sizeof(u->cpu));
+	EXPECT_EQ(0x33, u->cpu.cs) TH_LOG("cs %#x: not the 64-bit user cs", u->cpu.cs);
+	EXPECT_EQ(0x2b, u->cpu.ss) TH_LOG("ss %#x", u->cpu.ss);
+	EXPECT_LT(u->cpu.ip, 1ULL << 47) TH_LOG("ip %#llx",
+						(unsigned long long)u->cpu.ip);
+	EXPECT_LT(u->cpu.sp, 1ULL << 47) TH_LOG("sp %#llx",
+						(unsigned long long)u->cpu.sp);
+	EXPECT_EQ(0U, u->cpu.__pad);
+	EXPECT_EQ(0ULL, u->cpu.debugreg[4]);
+	EXPECT_EQ(0ULL, u->cpu.debugreg[5]);
+
+	/* XSTATE: the standard-format XSAVE area of the arch record's size */
+	off = walk_take(_metadata, &w, CKPT_HDR_XSTATE, sizeof(struct ckpt_hdr) + 576,
+			sizeof(struct ckpt_hdr) + (1U << 20), NULL, 0);
+	ASSERT_EQ(sizeof(struct ckpt_hdr) + w.a.xstate_size, rec_len_at(buf, off))
+		TH_LOG("XSTATE len %u, arch xstate_size %u", rec_len_at(buf, off),
+		       w.a.xstate_size);
+	xstate_bv = get_u64(buf, off + sizeof(struct ckpt_hdr) + 512);
+	xcomp_bv = get_u64(buf, off + sizeof(struct ckpt_hdr) + 520);
+	EXPECT_EQ(0ULL, xstate_bv & ~w.a.xfeatures)
+		TH_LOG("XSTATE_BV %#llx outside xfeatures %#llx",
+		       (unsigned long long)xstate_bv, (unsigned long long)w.a.xfeatures);
+	EXPECT_EQ(0ULL, xcomp_bv) TH_LOG("XSAVE area in compacted format");
+
+	/* files, fd table, files only mapped */
+	while (walk_peek(&w) == CKPT_HDR_FILE)
+		ckpt_check_file(_metadata, &w, o);
+	ckpt_check_fd_table(_metadata, &w, o);
+	while (walk_peek(&w) == CKPT_HDR_FILE)
+		ckpt_check_file(_metadata, &w, o);
+
+	/* MM */
+	walk_take(_metadata, &w, CKPT_HDR_MM, sizeof(u->mm), sizeof(u->mm),
+		  &u->mm, sizeof(u->mm));
+	nr_vmas = u->mm.nr_vmas;
+	EXPECT_GE(nr_vmas, 1U);
+	EXPECT_LE(u->mm.auxv_len, (uint32_t)CKPT_AUXV_MAX);
+	EXPECT_EQ(0U, u->mm.auxv_len % 2) TH_LOG("auxv_len %u", u->mm.auxv_len);
+	EXPECT_LE(u->mm.start_code, u->mm.end_code);
+	EXPECT_LE(u->mm.start_brk, u->mm.brk);
+	EXPECT_LE(u->mm.arg_start, u->mm.arg_end);
+	EXPECT_LE(u->mm.env_start, u->mm.env_end);
+	EXPECT_TRUE(u->mm.exe_objref == 0 || objref_known(o, u->mm.exe_objref))
+		TH_LOG("MM: exe_objref %d of no FILE before", u->mm.exe_objref);
+	EXPECT_EQ(0U, u->mm.__pad);
+
+	/* VMAs and their pages */
+	for (uint32_t v = 0; v < nr_vmas; v++) {
+		struct ckpt_hdr_vma vma;
+		uint64_t saved = 0, next_page;
+
+		off = walk_take(_metadata, &w, CKPT_HDR_VMA, sizeof(vma), sizeof(vma),
+				&vma, sizeof(vma));
+		ASSERT_LT(vma.start, vma.end) TH_LOG("VMA %u at %zu", v, off);
+		EXPECT_EQ(0ULL, vma.start % CKPT_TEST_PAGE);
+		EXPECT_EQ(0ULL, vma.end % CKPT_TEST_PAGE);
+		EXPECT_GE(vma.start, prev_end) TH_LOG("VMA %u overlaps or is out of order", v);
+		EXPECT_LE(vma.end, CKPT_TEST_TASK_SIZE) TH_LOG("VMA %u ends at %#llx", v,
+							   (unsigned long long)vma.end);
+		EXPECT_TRUE(vma.kind >= CKPT_VMA_ANON && vma.kind <= CKPT_VMA_VVAR)
+			TH_LOG("VMA %u: kind %u", v, vma.kind);
+		EXPECT_EQ(0U, vma.flags & ~0x3fffU);
+		if (vma.kind == CKPT_VMA_FILE) {
+			EXPECT_TRUE(objref_known(o, vma.file_objref))
+				TH_LOG("VMA %u: file_objref %d of no FILE before", v,
+				       vma.file_objref);
+			EXPECT_EQ(0ULL, vma.pgoff % CKPT_TEST_PAGE);
+		} else {
+			EXPECT_EQ(0, vma.file_objref);
+			EXPECT_EQ(0ULL, vma.pgoff);
+		}
+		if (vma.kind == CKPT_VMA_ANON) {
+			EXPECT_EQ(0U, vma.flags & CKPT_VMA_SHARED) TH_LOG("VMA %u", v);
+		}
+		if (vma.kind == CKPT_VMA_SHMEM) {
+			EXPECT_NE(0U, vma.flags & CKPT_VMA_SHARED) TH_LOG("VMA %u", v);
+		}
+		EXPECT_EQ(0U, vma.__pad);
+		EXPECT_LE(vma.nr_pages, (vma.end - vma.start) / CKPT_TEST_PAGE);
+		prev_end = vma.end;
+		next_page = vma.start;
+		while (walk_peek(&w) == CKPT_HDR_PAGES) {
+			struct ckpt_hdr_pages pg;
+
+			off = walk_take(_metadata, &w, CKPT_HDR_PAGES, sizeof(pg) + CKPT_TEST_PAGE,
+					sizeof(pg) + CKPT_PAGES_MAX * CKPT_TEST_PAGE,
+					&pg, sizeof(pg));
+			ASSERT_TRUE(pg.nr_pages >= 1 && pg.nr_pages <= CKPT_PAGES_MAX)
+				TH_LOG("PAGES at %zu: nr_pages %u", off, pg.nr_pages);
+			ASSERT_EQ(pg.h.len, sizeof(pg) + pg.nr_pages * CKPT_TEST_PAGE)
+				TH_LOG("PAGES at %zu: len %u, nr_pages %u", off,
+				       pg.h.len, pg.nr_pages);
+			EXPECT_EQ(0ULL, pg.addr % CKPT_TEST_PAGE);
+			EXPECT_GE(pg.addr, next_page)
+				TH_LOG("PAGES at %zu: addr %#llx below %#llx", off,
+				       (unsigned long long)pg.addr,
+				       (unsigned long long)next_page);
+			EXPECT_LE(pg.addr + pg.nr_pages * CKPT_TEST_PAGE, vma.end)
+				TH_LOG("PAGES at %zu past its VMA", off);
+			EXPECT_EQ(0U, pg.__pad);
+			next_page = pg.addr + pg.nr_pages * CKPT_TEST_PAGE;
+			saved += pg.nr_pages;
+		}
+		EXPECT_EQ(vma.nr_pages, saved) TH_LOG("VMA %u [%#llx, %#llx)", v,
+						      (unsigned long long)vma.start,
+						      (unsigned long long)vma.end);
+	}
+
+	/* TRAILER */
+	walk_take(_metadata, &w, CKPT_HDR_TRAILER, sizeof(u->t), sizeof(u->t),
+		  &u->t, sizeof(u->t));
+	EXPECT_EQ(CKPT_MAGIC_TAIL, u->t.magic);
+	EXPECT_EQ(w.h.ckpt_id, u->t.ckpt_id);
+	EXPECT_EQ(w.nr - 1, u->t.nr_records) TH_LOG("trailer counts %u records, %u before it",
+						    u->t.nr_records, w.nr - 1);
+	EXPECT_EQ(0U, u->t.__pad);
+	free(o);
+	free(u);
+	return w.off;
+}
+
+/*
+ * checkpoint(pid, <fresh memfd>, flags) must fail with errno err after
+ * writing exactly one complete failed-checkpoint image whose error record
+ * carries err and contains msg (NULL: any message), leaving the file
  * offset at its end. The image is returned in *img (malloc()ed).
  * pid 0 means the caller.
  */
 static inline void ckpt_capture_failed_image(struct __test_metadata *_metadata,
 					     pid_t pid, unsigned long flags,
+					     int err, const char *msg,
 					     unsigned char **img, size_t *len)
 {
 	struct ckpt_expect e;
@@ -891,10 +1697,12 @@ static inline void ckpt_capture_failed_image(struct __test_metadata *_metadata,
 
 	ASSERT_LE(0, fd);
 	ckpt_expect_init(&e, pid ? pid : getpid(), flags);
+	e.errnum = err;
+	e.msg[0] = msg;
 	r = sys_checkpoint(pid, fd, flags);
 	ckpt_expect_done(&e);
-	ASSERT_EQ(-EOPNOTSUPP, r) TH_LOG("checkpoint(%d, memfd, %#lx): %s", pid,
-					 flags, r < 0 ? strerror((int)-r) : "success");
+	ASSERT_EQ(-err, r) TH_LOG("checkpoint(%d, memfd, %#lx): %s", pid,
+				  flags, r < 0 ? strerror((int)-r) : "success");
 	ASSERT_EQ(0, fd_slurp(fd, img, len));
 	EXPECT_EQ((off_t)*len, fd_pos(fd)) TH_LOG("file offset is not at the image end");
 	EXPECT_EQ(*len, ckpt_check_failed_image(_metadata, *img, *len, &e))
@@ -902,22 +1710,654 @@ static inline void ckpt_capture_failed_image(struct __test_metadata *_metadata,
 	close(fd);
 }
 
+/*
+ * checkpoint(pid, <fresh memfd>, 0) of a stopped or frozen target must
+ * succeed and write one complete image (checked with e; e->pid and
+ * e->flags set by the caller, the id filled in here). The image is
+ * loaded and indexed in *img. Returns the checkpoint id.
+ */
+static inline long ckpt_capture_image(struct __test_metadata *_metadata,
+				      struct ckpt_expect *e,
+				      struct ckpt_image *img)
+{
+	int fd = memfd_create("ckpt_image", MFD_CLOEXEC);
+	long r;
+
+	ckpt_image_init(img);
+	ASSERT_LE(0, fd);
+	clock_gettime(CLOCK_REALTIME, &e->before);
+	r = sys_checkpoint(e->pid, fd, e->flags);
+	ckpt_expect_done(e);
+	ASSERT_LT(0, r) TH_LOG("checkpoint(%d, memfd, %#llx): %s", e->pid,
+			       (unsigned long long)e->flags,
+			       r < 0 ? strerror((int)-r) : "0");
+	e->id = r;
+	ASSERT_EQ(0, ckpt_image_load_fd(fd, img));
+	EXPECT_EQ((off_t)img->len, fd_pos(fd)) TH_LOG("file offset is not at the image end");
+	close(fd);
+	EXPECT_EQ(img->len, ckpt_check_image(_metadata, img->data, img->len, e))
+		TH_LOG("bytes after the trailer");
+	EXPECT_TRUE(img->whole);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Checkpointable targets                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A target that checkpoint(2) accepts: a single-threaded child with no
+ * children, whose descriptors are 0, 1, 2 on /dev/null and (optionally)
+ * fd 3 on a regular file under /tmp, at offset TGT_FILE_POS. It holds
+ * TGT_HEAP_WORDS words of heap filled with a pattern, a SIGTERM handler,
+ * and loops: check the heap, count in tgt_counter, sleep 2 ms (so it is
+ * usually stopped inside nanosleep). SIGTERM makes it exit TGT_EXIT_OK;
+ * a heap that changed makes it exit TGT_EXIT_CORRUPT.
+ *
+ * A hook run in the target before the loop adds what a test needs (a
+ * pipe, a thread, a timer...); resources it adds to the fd table go at
+ * TGT_EXTRA_FD so that error messages can be matched.
+ *
+ * The parent sees the target's memory through /proc/PID/mem: the target
+ * is a fork of the test, so tgt_counter and tgt_heap are at the same
+ * addresses in both, and in a copy of the target restarted from an image.
+ */
+#define TGT_EXIT_OK		150	/* SIGTERM seen, heap intact */
+#define TGT_EXIT_CORRUPT	151	/* the heap pattern changed */
+#define TGT_EXIT_SETUP		152	/* could not set itself up */
+#define TGT_FILE_FD		3
+#define TGT_FILE_POS		5
+#define TGT_EXTRA_FD		10
+#define TGT_HEAP_WORDS		4096	/* 32 KiB: 8 pages of heap */
+
+static const char tgt_file_text[] = "checkpoint target file: keep me as I am\n";
+
+static volatile uint64_t tgt_counter;
+static volatile sig_atomic_t tgt_quit;
+static uint64_t *volatile tgt_heap;
+
+static inline uint64_t tgt_pattern(size_t i)
+{
+	return 0x7467745f68656170ULL ^ ((uint64_t)i * 0x9e3779b97f4a7c15ULL);
+}
+
+static void tgt_on_term(int sig)
+{
+	(void)sig;
+	tgt_quit = 1;
+}
+
+typedef int (*ckpt_target_hook)(void *arg);
+
+struct ckpt_target {
+	pid_t pid;
+	char path[64];		/* the file at fd 3, "" if none */
+};
+
+static inline void target_init(struct ckpt_target *t)
+{
+	t->pid = 0;
+	t->path[0] = 0;
+}
+
+/* Close every descriptor from lowfd up. 0 or -1. */
+static inline int ckpt_close_from(int lowfd)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned int)lowfd, ~0U, 0) == 0)
+		return 0;
+#endif
+	for (int fd = lowfd; fd < 65536; fd++)
+		close(fd);
+	return 0;
+}
+
+/* Put fd at number want (closing fd). 0 or -1. */
+static inline int fd_move(int fd, int want)
+{
+	if (fd < 0)
+		return -1;
+	if (fd == want)
+		return 0;
+	if (dup2(fd, want) != want)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static inline void __attribute__((noreturn))
+target_body(const char *path, ckpt_target_hook hook, void *arg)
+{
+	struct sigaction sa;
+	struct timespec ts = { 0, 2000000 };
+	uint64_t *heap;
+	int fd;
+
+	if (ckpt_close_from(3))
+		_exit(TGT_EXIT_SETUP);
+	fd = open("/dev/null", O_RDWR);
+	if (fd < 0)
+		_exit(TGT_EXIT_SETUP);
+	for (int i = 0; i <= 2; i++)
+		if (fd != i && dup2(fd, i) != i)
+			_exit(TGT_EXIT_SETUP);
+	if (fd > 2)
+		close(fd);
+	if (path[0]) {
+		fd = open(path, O_RDWR);
+		if (fd_move(fd, TGT_FILE_FD) ||
+		    lseek(TGT_FILE_FD, TGT_FILE_POS, SEEK_SET) != TGT_FILE_POS)
+			_exit(TGT_EXIT_SETUP);
+	}
+	heap = malloc(TGT_HEAP_WORDS * sizeof(*heap));
+	if (!heap)
+		_exit(TGT_EXIT_SETUP);
+	for (size_t i = 0; i < TGT_HEAP_WORDS; i++)
+		heap[i] = tgt_pattern(i);
+	tgt_heap = heap;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tgt_on_term;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL))
+		_exit(TGT_EXIT_SETUP);
+	if (hook && hook(arg))
+		_exit(TGT_EXIT_SETUP);
+	for (;;) {
+		if (tgt_quit)
+			_exit(TGT_EXIT_OK);
+		for (size_t i = 0; i < TGT_HEAP_WORDS; i++)
+			if (tgt_heap[i] != tgt_pattern(i))
+				_exit(TGT_EXIT_CORRUPT);
+		tgt_counter++;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Read n bytes of pid's memory at addr. 0 or -1. */
+static inline int target_peek(pid_t pid, const volatile void *addr, void *buf,
+			      size_t n)
+{
+	char path[64];
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = pread(fd, buf, n, (off_t)(uintptr_t)addr);
+	close(fd);
+	return r == (ssize_t)n ? 0 : -1;
+}
+
+/* tgt_counter of process pid, or (uint64_t)-1 if it cannot be read. */
+static inline uint64_t target_counter_of(pid_t pid)
+{
+	uint64_t v;
+
+	if (target_peek(pid, &tgt_counter, &v, sizeof(v)))
+		return (uint64_t)-1;
+	return v;
+}
+
+static inline uint64_t target_counter(const struct ckpt_target *t)
+{
+	return target_counter_of(t->pid);
+}
+
+/* 1 if pid's heap still holds the pattern, 0 if not or unreadable. */
+static inline int target_heap_ok_of(pid_t pid)
+{
+	uint64_t *addr, *copy;
+	int ok = 1;
+
+	if (target_peek(pid, &tgt_heap, &addr, sizeof(addr)) || !addr)
+		return 0;
+	copy = malloc(TGT_HEAP_WORDS * sizeof(*copy));
+	if (!copy)
+		return 0;
+	if (target_peek(pid, addr, copy, TGT_HEAP_WORDS * sizeof(*copy)))
+		ok = 0;
+	for (size_t i = 0; ok && i < TGT_HEAP_WORDS; i++)
+		if (copy[i] != tgt_pattern(i))
+			ok = 0;
+	free(copy);
+	return ok;
+}
+
+static inline int target_heap_ok(const struct ckpt_target *t)
+{
+	return target_heap_ok_of(t->pid);
+}
+
+/* 1 if pid's counter moves within CKPT_WAIT_MS, else 0. */
+static inline int target_runs_pid(pid_t pid)
+{
+	uint64_t c0 = target_counter_of(pid), c;
+
+	if (c0 == (uint64_t)-1)
+		return 0;
+	for (int waited = 0; waited < CKPT_WAIT_MS; waited += 2) {
+		c = target_counter_of(pid);
+		if (c == (uint64_t)-1)
+			return 0;
+		if (c != c0)
+			return 1;
+		ckpt_msleep(2);
+	}
+	return 0;
+}
+
+static inline int target_runs(const struct ckpt_target *t)
+{
+	return target_runs_pid(t->pid);
+}
+
+/* 1 if t's counter stays put for CKPT_QUIET_MS, else 0. */
+static inline int target_still(const struct ckpt_target *t)
+{
+	uint64_t c0 = target_counter(t), c;
+
+	ckpt_msleep(CKPT_QUIET_MS);
+	c = target_counter(t);
+	return c0 != (uint64_t)-1 && c == c0;
+}
+
+/*
+ * Fork a target, with a file at fd 3 if with_file, running hook(arg)
+ * before its loop, and wait until it loops. 0, or -1 (then t->pid is 0:
+ * the target died, reaped, or could not be started).
+ */
+static inline int target_spawn(struct ckpt_target *t, int with_file,
+			       ckpt_target_hook hook, void *arg)
+{
+	pid_t parent = getpid();
+	int status;
+
+	target_init(t);
+	if (with_file) {
+		int fd;
+
+		snprintf(t->path, sizeof(t->path), "/tmp/ckpt_tgt.XXXXXX");
+		fd = mkostemp(t->path, O_CLOEXEC);
+		if (fd < 0) {
+			t->path[0] = 0;
+			return -1;
+		}
+		if (write_all(fd, tgt_file_text, sizeof(tgt_file_text) - 1) ||
+		    fchmod(fd, 0644)) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	t->pid = fork();
+	if (t->pid < 0) {
+		t->pid = 0;
+		return -1;
+	}
+	if (t->pid == 0) {
+		if (child_tie_to_parent(parent))
+			_exit(TGT_EXIT_SETUP);
+		target_body(t->path, hook, arg);
+	}
+	for (int waited = 0; waited < CKPT_WAIT_MS; waited += 2) {
+		uint64_t c = target_counter(t);
+
+		if (c != (uint64_t)-1 && c > 0)
+			return 0;
+		if (waitpid(t->pid, &status, WNOHANG) == t->pid) {
+			t->pid = 0;
+			return -1;
+		}
+		ckpt_msleep(2);
+	}
+	reap_kill(&t->pid);
+	return -1;
+}
+
+static inline int target_stop(const struct ckpt_target *t)
+{
+	return pid_stop(t->pid);
+}
+
+/*
+ * SIGTERM the target and reap it: its exit status (TGT_EXIT_OK for a
+ * target that ran well), or -1 if it died otherwise or did not end.
+ */
+static inline int target_finish(struct ckpt_target *t)
+{
+	if (t->pid <= 0 || kill(t->pid, SIGTERM))
+		return -1;
+	return reap_exit_status(&t->pid);
+}
+
+/* Kill and reap the target; its file stays. */
+static inline void target_kill(struct ckpt_target *t)
+{
+	reap_kill(&t->pid);
+}
+
+/* Kill and reap the target and remove its file. Idempotent. */
+static inline void target_cleanup(struct ckpt_target *t)
+{
+	reap_kill(&t->pid);
+	if (t->path[0])
+		unlink(t->path);
+	t->path[0] = 0;
+}
+
+/*
+ * The stopped target t was left as it was: still stopped (its counter
+ * does not move), its heap intact; continued, it runs (its counter
+ * moves) and SIGTERM ends it with TGT_EXIT_OK. Reaps it.
+ */
+static inline void assert_target_unchanged(struct __test_metadata *_metadata,
+					   struct ckpt_target *t)
+{
+	EXPECT_EQ('T', proc_state(t->pid)) TH_LOG("the target is not stopped any more");
+	EXPECT_TRUE(target_still(t)) TH_LOG("the stopped target ran");
+	EXPECT_TRUE(target_heap_ok(t)) TH_LOG("the target's heap changed");
+	ASSERT_EQ(0, kill(t->pid, SIGCONT));
+	ASSERT_TRUE(target_runs(t)) TH_LOG("the target does not run after SIGCONT");
+	EXPECT_TRUE(target_heap_ok(t));
+	ASSERT_EQ(TGT_EXIT_OK, target_finish(t))
+		TH_LOG("exit status of the target (%d: heap changed)", TGT_EXIT_CORRUPT);
+}
+
+/*
+ * What the image of a target must hold beyond being well-formed: fds 0-2
+ * on /dev/null and fd 3 on its file at TGT_FILE_POS (if it has one), the
+ * SIGTERM handler, and the target's own memory: tgt_counter as `counter`
+ * (read from the stopped target) and the heap pattern. `img` is a
+ * complete image, indexed.
+ */
+static inline void ckpt_check_target_image(struct __test_metadata *_metadata,
+					   const struct ckpt_image *img,
+					   const struct ckpt_target *t,
+					   uint64_t counter)
+{
+	struct ckpt_hdr_sighand sh;
+	struct ckpt_hdr_file f;
+	struct ckpt_fd_entry ent;
+	const unsigned char *page;
+	uint64_t heap, v;
+	ssize_t i;
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		ASSERT_EQ(0, ckpt_image_fd(img, fd, &ent)) TH_LOG("fd %d not in the image", fd);
+		i = ckpt_image_file(img, ent.objref);
+		ASSERT_LE(0, i) TH_LOG("fd %d: no FILE record", fd);
+		memcpy(&f, img->data + img->rec[i].off, sizeof(f));
+		EXPECT_EQ((uint32_t)CKPT_FILE_CHR, f.kind);
+		EXPECT_STREQ("/dev/null", (const char *)img->data + img->rec[i].off + sizeof(f));
+	}
+	if (t->path[0]) {
+		struct stat st;
+
+		ASSERT_EQ(0, stat(t->path, &st));
+		ASSERT_EQ(0, ckpt_image_fd(img, TGT_FILE_FD, &ent)) TH_LOG("fd 3 not in the image");
+		EXPECT_EQ(0U, ent.flags);
+		i = ckpt_image_file(img, ent.objref);
+		ASSERT_LE(0, i) TH_LOG("fd 3: no FILE record");
+		memcpy(&f, img->data + img->rec[i].off, sizeof(f));
+		EXPECT_EQ((uint32_t)CKPT_FILE_REG, f.kind);
+		EXPECT_STREQ(t->path, (const char *)img->data + img->rec[i].off + sizeof(f));
+		EXPECT_EQ((uint64_t)TGT_FILE_POS, f.pos);
+		EXPECT_EQ((uint64_t)st.st_size, f.size);
+		EXPECT_EQ((uint64_t)st.st_ino, f.ino);
+		EXPECT_EQ((uint32_t)O_RDWR, f.f_flags & O_ACCMODE);
+	} else {
+		EXPECT_NE(0, ckpt_image_fd(img, TGT_FILE_FD, &ent));
+	}
+	EXPECT_NE(0, ckpt_image_fd(img, TGT_FILE_FD + 1, &ent)) TH_LOG("an fd the target does not have");
+
+	i = ckpt_image_find(img, CKPT_HDR_SIGHAND, 0);
+	ASSERT_LE(0, i);
+	memcpy(&sh, img->data + img->rec[i].off, sizeof(sh));
+	EXPECT_EQ((uint64_t)(uintptr_t)tgt_on_term, sh.action[SIGTERM - 1].handler);
+
+	page = ckpt_image_page(img, (uintptr_t)&tgt_counter);
+	ASSERT_NE(NULL, page) TH_LOG("the page of tgt_counter is not in the image");
+	memcpy(&v, page + ((uintptr_t)&tgt_counter % CKPT_TEST_PAGE), sizeof(v));
+	EXPECT_EQ(counter, v) TH_LOG("tgt_counter in the image");
+
+	page = ckpt_image_page(img, (uintptr_t)&tgt_heap);
+	ASSERT_NE(NULL, page) TH_LOG("the page of tgt_heap is not in the image");
+	memcpy(&heap, page + ((uintptr_t)&tgt_heap % CKPT_TEST_PAGE), sizeof(heap));
+	ASSERT_NE(0ULL, heap);
+	for (size_t w = 0; w < TGT_HEAP_WORDS; w++) {
+		uint64_t addr = heap + w * sizeof(uint64_t);
+
+		page = ckpt_image_page(img, addr);
+		ASSERT_NE(NULL, page) TH_LOG("heap page %#llx not in the image",
+					     (unsigned long long)addr);
+		memcpy(&v, page + (addr % CKPT_TEST_PAGE), sizeof(v));
+		ASSERT_EQ(tgt_pattern(w), v) TH_LOG("heap word %zu in the image", w);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Restarters                                                          */
+/* ------------------------------------------------------------------ */
+
+#define RST_EXIT_RETURNED	200	/* restart(2) returned >= 0: never right */
+#define RST_EXIT_SETUP		201	/* the restarter could not set up */
+#define RST_EXIT_CHANGED	202	/* restart(2) failed but changed the caller */
+
+static void *rst_idle_thread(void *arg)
+{
+	sigset_t all;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/*
+ * Fork a restarter: a child that dies with the test (PR_SET_PDEATHSIG),
+ * optionally starts a second thread, and calls restart(0, fd, flags) on
+ * a memfd holding buf[0..len). If restart returns an error, it exits with
+ * the errno; if restart works, the child *is* the restarted task from
+ * then on. Returns the pid, or -1.
+ */
+static inline pid_t restarter_spawn(const void *buf, size_t len,
+				    unsigned long flags, int second_thread)
+{
+	pid_t parent = getpid(), pid;
+	int fd = memfd_with(buf, len);
+
+	if (fd < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		pthread_t th;
+		long r;
+
+		if (child_tie_to_parent(parent))
+			_exit(RST_EXIT_SETUP);
+		if (second_thread && pthread_create(&th, NULL, rst_idle_thread, NULL))
+			_exit(RST_EXIT_SETUP);
+		r = sys_restart(0, fd, flags);
+		_exit(r < 0 ? (int)-r : RST_EXIT_RETURNED);
+	}
+	close(fd);
+	return pid < 0 ? -1 : pid;
+}
+
+/* How a restarter ended. */
+struct rst_outcome {
+	int ended;		/* 0: still running after the bound, killed */
+	int exited;		/* exit status, or -1 */
+	int signal;		/* terminating signal, or 0 */
+};
+
+/* Wait (bounded) for restarter pid to end; kill it if it does not. */
+static inline void restarter_wait(pid_t pid, struct rst_outcome *o, int ms)
+{
+	int status;
+
+	o->ended = 0;
+	o->exited = -1;
+	o->signal = 0;
+	if (wait_bounded(pid, &status, ms)) {
+		kill(pid, SIGKILL);
+		wait_bounded(pid, &status, CKPT_WAIT_MS);
+		return;
+	}
+	o->ended = 1;
+	if (WIFEXITED(status))
+		o->exited = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		o->signal = WTERMSIG(status);
+}
+
+static inline const char *rst_outcome_str(const struct rst_outcome *o, char *buf,
+					  size_t size)
+{
+	if (!o->ended)
+		snprintf(buf, size, "still running after %d ms (restarted?)",
+			 CKPT_WAIT_MS);
+	else if (o->signal)
+		snprintf(buf, size, "killed by signal %d (%s)", o->signal,
+			 strsignal(o->signal));
+	else if (o->exited == RST_EXIT_RETURNED)
+		snprintf(buf, size, "restart returned success");
+	else if (o->exited == RST_EXIT_SETUP)
+		snprintf(buf, size, "restarter setup failed");
+	else if (o->exited == RST_EXIT_CHANGED)
+		snprintf(buf, size, "restart failed but changed the caller");
+	else
+		snprintf(buf, size, "restart failed: %s (exit %d)",
+			 strerror(o->exited), o->exited);
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* Leftover processes                                                  */
+/* ------------------------------------------------------------------ */
+
+/* ppid and pgrp of pid from /proc/<pid>/stat. 0 or -1. */
+static inline int proc_ppid_pgrp(pid_t pid, pid_t *ppid, pid_t *pgrp)
+{
+	char path[64], buf[512], *p, state;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_small_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %d %d", &state, ppid, pgrp) != 3)
+		return -1;
+	return 0;
+}
+
+/*
+ * Processes of the caller's process group (the harness gives each test
+ * one) other than the caller, its ancestors and the pids in allow[].
+ * Returns how many, the first in *first.
+ */
+static inline int pgrp_strays(const pid_t *allow, size_t nallow, pid_t *first)
+{
+	pid_t me = getpid(), pgrp = getpgrp(), anc[32];
+	size_t nanc = 0;
+	struct dirent *d;
+	int n = 0;
+	DIR *dir;
+
+	*first = 0;
+	for (pid_t p = me; p > 1 && nanc < 32;) {
+		pid_t pp, pg;
+
+		anc[nanc++] = p;
+		if (proc_ppid_pgrp(p, &pp, &pg))
+			break;
+		p = pp;
+	}
+	dir = opendir("/proc");
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		pid_t pid = (pid_t)atoi(d->d_name), pp, pg;
+		int skip = 0;
+
+		if (pid <= 0 || proc_ppid_pgrp(pid, &pp, &pg) || pg != pgrp)
+			continue;
+		for (size_t i = 0; i < nanc; i++)
+			skip |= anc[i] == pid;
+		for (size_t i = 0; i < nallow; i++)
+			skip |= allow[i] == pid;
+		if (skip)
+			continue;
+		if (!n++)
+			*first = pid;
+	}
+	closedir(dir);
+	return n;
+}
+
+/* No child left to reap and no stray process in the test's group. */
+static inline void assert_no_leftovers(struct __test_metadata *_metadata)
+{
+	pid_t stray, r;
+	int status, err;
+
+	r = waitpid(-1, &status, WNOHANG);
+	err = errno;
+	EXPECT_EQ(-1, r) TH_LOG("child %d is left", r);
+	EXPECT_EQ(ECHILD, err) TH_LOG("waitpid: %s", strerror(err));
+	EXPECT_EQ(0, pgrp_strays(NULL, 0, &stray))
+		TH_LOG("process %d (state %c) is left in the test's process group",
+		       stray, proc_state(stray));
+}
+
 /* ------------------------------------------------------------------ */
 /* "The caller is unharmed"                                            */
 /* ------------------------------------------------------------------ */
 
 #define CKPT_CANARY 0x636b70745f636e72ULL
+#define PROBE_FDS 64
 
 static volatile uint64_t ckpt_canary_global = CKPT_CANARY;
 
+/*
+ * What a refused restart(2) must leave as it was in the caller: ids,
+ * memory (data, heap, an anonymous mapping), working directory, umask,
+ * signal mask, a signal disposition, a resource limit and the open
+ * descriptors (as device and inode).
+ */
 struct ckpt_probe {
 	pid_t pid, ppid;
 	uint64_t *heap;
 	uint64_t *map;
+	char cwd[256];
+	mode_t umask;
+	sigset_t blocked;
+	struct sigaction usr2;
+	struct rlimit nofile;
+	struct {
+		int open;
+		dev_t dev;
+		ino_t ino;
+	} fd[PROBE_FDS];
 };
+
+static inline mode_t get_umask(void)
+{
+	mode_t m = umask(022);
+
+	umask(m);
+	return m;
+}
 
 static inline void probe_arm(struct ckpt_probe *p)
 {
+	struct stat st;
+
+	memset(p, 0, sizeof(*p));
 	p->pid = getpid();
 	p->ppid = getppid();
 	p->heap = malloc(4096);
@@ -928,11 +2368,30 @@ static inline void probe_arm(struct ckpt_probe *p)
 	for (size_t i = 0; i < 4096 / 8; i++)
 		p->heap[i] = p->map[i] = CKPT_CANARY ^ i;
 	ckpt_canary_global = CKPT_CANARY;
+	if (!getcwd(p->cwd, sizeof(p->cwd)))
+		p->cwd[0] = 0;
+	p->umask = get_umask();
+	sigprocmask(SIG_BLOCK, NULL, &p->blocked);
+	sigaction(SIGUSR2, NULL, &p->usr2);
+	getrlimit(RLIMIT_NOFILE, &p->nofile);
+	for (int fd = 0; fd < PROBE_FDS; fd++) {
+		if (fstat(fd, &st))
+			continue;
+		p->fd[fd].open = 1;
+		p->fd[fd].dev = st.st_dev;
+		p->fd[fd].ino = st.st_ino;
+	}
 }
 
 /* 1 if this process still looks exactly like before. */
 static inline int probe_intact(const struct ckpt_probe *p)
 {
+	struct sigaction sa;
+	struct rlimit rl;
+	struct stat st;
+	sigset_t blocked;
+	char cwd[256];
+
 	if (getpid() != p->pid || getppid() != p->ppid)
 		return 0;
 	if (ckpt_canary_global != CKPT_CANARY)
@@ -941,6 +2400,27 @@ static inline int probe_intact(const struct ckpt_probe *p)
 		if (p->heap[i] != (CKPT_CANARY ^ i) ||
 		    p->map[i] != (CKPT_CANARY ^ i))
 			return 0;
+	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, p->cwd))
+		return 0;
+	if (get_umask() != p->umask)
+		return 0;
+	sigprocmask(SIG_BLOCK, NULL, &blocked);
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&blocked, s) != sigismember(&p->blocked, s))
+			return 0;
+	sigaction(SIGUSR2, NULL, &sa);
+	if (sa.sa_handler != p->usr2.sa_handler || sa.sa_flags != p->usr2.sa_flags)
+		return 0;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur != p->nofile.rlim_cur || rl.rlim_max != p->nofile.rlim_max)
+		return 0;
+	for (int fd = 0; fd < PROBE_FDS; fd++) {
+		if (!p->fd[fd].open)
+			continue;
+		if (fstat(fd, &st) || st.st_dev != p->fd[fd].dev ||
+		    st.st_ino != p->fd[fd].ino)
+			return 0;
+	}
 	return 1;
 }
 
@@ -957,7 +2437,10 @@ static inline void probe_disarm(struct ckpt_probe *p)
 /*
  * restart(0) reading buf[0..len) from a memfd must fail with errno err
  * (positive) and leave the caller intact. `what` names the case in failure
- * messages.
+ * messages. The caller is the test process itself: it must be alone
+ * (restart(2) refuses a caller with threads or children with EBUSY once
+ * the image header is read), and the image must be refused before the
+ * point of no return.
  */
 static inline void expect_restart(struct __test_metadata *_metadata,
 				  const struct ckpt_probe *p,
@@ -980,8 +2463,11 @@ static inline void expect_restart(struct __test_metadata *_metadata,
 
 /*
  * Same, with the image arriving through a pipe fed by a writer child in
- * chunks of `chunk` bytes (0: all at once). *writer is the writer's pid
- * while it runs (for the caller's teardown), 0 once reaped.
+ * chunks of `chunk` bytes (0: all at once). Since the caller of restart(2)
+ * may have no children, the call is made by a restarter child, a sibling
+ * of the writer, which checks that it is intact itself and exits with the
+ * errno. *writer is the writer's pid while it runs (for the caller's
+ * teardown), 0 once reaped.
  */
 static inline void expect_restart_pipe(struct __test_metadata *_metadata,
 				       const struct ckpt_probe *p,
@@ -990,16 +2476,34 @@ static inline void expect_restart_pipe(struct __test_metadata *_metadata,
 				       const char *what)
 {
 	int rfd = feeder_spawn(buf, len, chunk, writer);
-	long r;
+	pid_t parent = getpid(), pid;
+	struct rst_outcome o;
+	char out[128];
 
 	ASSERT_LE(0, rfd) TH_LOG("pipe feeder for %s", what);
-	r = sys_restart(0, rfd, 0);
-	EXPECT_EQ(-err, r) TH_LOG("restart of %s (%zu bytes via pipe, chunk %zu): %s, expected %s",
-				  what, len, chunk,
-				  r < 0 ? strerror((int)-r) : "success",
-				  strerror(err));
-	EXPECT_TRUE(probe_intact(p)) TH_LOG("caller changed by restart of %s", what);
+	pid = fork();
+	if (pid == 0) {
+		struct ckpt_probe mine;
+		long r;
+
+		if (child_tie_to_parent(parent))
+			_exit(RST_EXIT_SETUP);
+		probe_arm(&mine);
+		r = sys_restart(0, rfd, 0);
+		if (r >= 0)
+			_exit(RST_EXIT_RETURNED);
+		if (!probe_intact(&mine) || fcntl(rfd, F_GETFD) < 0)
+			_exit(RST_EXIT_CHANGED);
+		_exit((int)-r);
+	}
 	close(rfd);
+	ASSERT_LT(0, pid) TH_LOG("restarter for %s", what);
+	restarter_wait(pid, &o, CKPT_WAIT_MS);
+	EXPECT_TRUE(o.ended && o.exited == err)
+		TH_LOG("restart of %s (%zu bytes via pipe, chunk %zu): %s, expected %s",
+		       what, len, chunk, rst_outcome_str(&o, out, sizeof(out)),
+		       strerror(err));
+	EXPECT_TRUE(probe_intact(p));
 	EXPECT_EQ(0, reap_exit_status(writer)) TH_LOG("pipe writer for %s", what);
 }
 

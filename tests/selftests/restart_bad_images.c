@@ -1,12 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * restart(2) must refuse every malformed image with EINVAL and leave the
- * caller as it was. In this version no image is restorable (there is no
- * task state in the format yet), so even a well-formed image without task
- * records, and the image of a failed checkpoint, are refused.
+ * restart(2) must refuse every malformed image and never leave a
+ * half-restored task running.
  *
- * Most cases run three ways (fixture variants): from a memfd, from a pipe
- * fed in one write, and from a pipe fed one byte at a time.
+ * Part one feeds synthetic images (header, arch record, trailer, no task
+ * state) to restart(2) in the test process itself: all of them are
+ * refused before anything is replaced, so the caller must get EINVAL (or
+ * EOPNOTSUPP for XSAVE features this CPU lacks) and stay exactly as it
+ * was. Most of these cases run three ways (fixture variants): from a
+ * memfd, from a pipe fed in one write, and from a pipe fed one byte at a
+ * time. The images of failed checkpoints are refused the same way.
+ *
+ * Part two takes the real image of a stopped target (heap, a regular
+ * file at fd 3, /dev/null at 0-2), checks that it restarts, then cuts it
+ * at every record boundary (and inside records) and corrupts the record
+ * headers and selected fields. Each copy goes to a restarter child that
+ * calls restart(0, fd, 0): it must either get an error (EINVAL for damage
+ * before the memory part, that is before the MM record; EPERM, ENOENT or
+ * ESTALE for the semantic cases) or, for damage in the memory part or the
+ * trailer, after the point of no return, be killed with SIGKILL. It must
+ * never exit on its own as a restarted task nor keep running, and no
+ * process may be left behind.
  */
 #include "ckpt_test.h"
 
@@ -352,7 +366,6 @@ TEST_F(feed, truncated_at_record_boundaries)
 	cb_free(&b);
 }
 
-/* Every byte of the minimal image (header + arch prefix, then trailer). */
 /* /dev/null reads as an empty image: EINVAL, like any empty stream */
 TEST(from_dev_null)
 {
@@ -363,6 +376,7 @@ TEST(from_dev_null)
 	close(fd);
 }
 
+/* The minimal image cut at every byte */
 TEST(truncated_minimal_every_byte)
 {
 	struct ckpt_buf b = { 0 };
@@ -384,7 +398,7 @@ TEST(truncated_minimal_every_byte)
 /* Stream structure                                                    */
 /* ------------------------------------------------------------------ */
 
-/* Well-formed, but no task to restore: refused in this version. */
+/* Well framed, but no task to restore: EINVAL. */
 TEST_F(feed, no_task_records)
 {
 	struct ckpt_buf b = { 0 };
@@ -394,6 +408,11 @@ TEST_F(feed, no_task_records)
 	cb_free(&b);
 }
 
+/*
+ * Records after the trailer of an image without task state. (A complete
+ * image may be followed by anything, e.g. a second image in the same file:
+ * restart reads one image and stops.)
+ */
 TEST_F(feed, records_after_trailer)
 {
 	static const unsigned char zero8[8];
@@ -472,10 +491,15 @@ TEST_F(feed, wrong_record_order)
 	cb_free(&b);
 }
 
+/*
+ * A record of a type no image has (or, for CKPT_HDR_TASK, a TASK record
+ * far too short) where the task state should start.
+ */
 TEST_F(feed, unknown_record_type)
 {
 	static const uint32_t types[] = {
-		0, CKPT_HDR_TYPE_MAX, 99, 100, 1000, 0x7fffffff, 0xffffffff,
+		0, 5, 99, CKPT_HDR_TASK, 105, 199, 202, 299, 303, 399, 402, 502,
+		CKPT_HDR_TYPE_MAX, 1000, 0x7fffffff, 0xffffffff,
 	};
 	struct {
 		struct ckpt_hdr h;
@@ -500,6 +524,10 @@ TEST_F(feed, unknown_record_type)
 	cb_free(&b);
 }
 
+/*
+ * Broken trailers after header and arch. (The trailer of a real image is
+ * corrupted in the `real` tests below.)
+ */
 TEST_F(feed, bad_trailer)
 {
 	struct parts p;
@@ -521,9 +549,10 @@ TEST_F(feed, bad_trailer)
 }
 
 /* ------------------------------------------------------------------ */
-/* Images written by checkpoint(2) itself                              */
+/* Images of failed checkpoints, restarted in the test process         */
 /* ------------------------------------------------------------------ */
 
+/* The control-pipe child holds pipes: its checkpoint is refused */
 TEST_F(feed, failed_checkpoint_image_child)
 {
 	unsigned char *img;
@@ -531,47 +560,57 @@ TEST_F(feed, failed_checkpoint_image_child)
 
 	ASSERT_EQ(0, child_spawn(&self->c, CHILD_BLOCK));
 	ASSERT_EQ(0, child_stop(&self->c));
-	ckpt_capture_failed_image(_metadata, self->c.pid, 0, &img, &len);
+	ckpt_capture_failed_image(_metadata, self->c.pid, 0, EOPNOTSUPP, NULL,
+				  &img, &len);
+	child_kill(&self->c);	/* a caller of restart(2) has no children */
 	FEED_EINVAL(img, len, "failed checkpoint of a stopped child");
 	free(img);
 }
 
+/* The caller holding a pipe (and a memfd, the image) checkpoints itself */
 TEST_F(feed, failed_checkpoint_image_self)
 {
 	unsigned char *img;
 	size_t len;
+	int p[2];
 
-	ckpt_capture_failed_image(_metadata, 0, 0, &img, &len);
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	ckpt_capture_failed_image(_metadata, 0, 0, EOPNOTSUPP, NULL, &img, &len);
+	close(p[0]);
+	close(p[1]);
 	FEED_EINVAL(img, len, "failed checkpoint of the caller");
 	free(img);
 }
 
-/* The real image of a stopped child, cut at every byte. */
-FIXTURE(real) {
+/* The image of a failed checkpoint of a stopped child */
+FIXTURE(failed) {
 	struct ckpt_child c;
 	struct ckpt_probe probe;
 	unsigned char *img;
 	size_t len;
 };
 
-FIXTURE_SETUP(real)
+FIXTURE_SETUP(failed)
 {
 	child_init(&self->c);
 	self->img = NULL;
 	probe_arm(&self->probe);
 	ASSERT_EQ(0, child_spawn(&self->c, CHILD_BLOCK));
 	ASSERT_EQ(0, child_stop(&self->c));
-	ckpt_capture_failed_image(_metadata, self->c.pid, 0, &self->img, &self->len);
+	ckpt_capture_failed_image(_metadata, self->c.pid, 0, EOPNOTSUPP, NULL,
+				  &self->img, &self->len);
+	child_kill(&self->c);	/* a caller of restart(2) has no children */
 }
 
-FIXTURE_TEARDOWN(real)
+FIXTURE_TEARDOWN(failed)
 {
 	child_kill(&self->c);
 	free(self->img);
 	probe_disarm(&self->probe);
 }
 
-TEST_F(real, truncated_every_byte)
+/* Cut at every byte: never past the point of no return, so EINVAL */
+TEST_F_TIMEOUT(failed, truncated_every_byte, 120)
 {
 	char what[96];
 
@@ -582,20 +621,669 @@ TEST_F(real, truncated_every_byte)
 	}
 }
 
-/* The same image with a trailer appended: still no task state. */
-TEST_F(real, with_trailer_appended)
+/* The same image with a trailer appended: still a failed checkpoint. */
+TEST_F(failed, with_trailer_appended)
 {
 	struct ckpt_hdr_header h;
 	struct ckpt_hdr_trailer t;
+	struct ckpt_image ix;
 	struct ckpt_buf b = { 0 };
 
+	ASSERT_EQ(0, ckpt_image_from(&ix, self->img, self->len));
 	memcpy(&h, self->img, sizeof(h));
-	ckpt_fill_trailer(&t, h.ckpt_id, 3);
+	ckpt_fill_trailer(&t, h.ckpt_id, (uint32_t)ix.nr);
 	cb_raw(&b, self->img, self->len);
 	cb_record(&b, &t, sizeof(t));
 	expect_restart_einval(_metadata, &self->probe, b.data, b.len,
 			      "failed-checkpoint image plus a trailer");
 	cb_free(&b);
+	ckpt_image_free(&ix);
+}
+
+/* ------------------------------------------------------------------ */
+/* The real image of a stopped target, damaged, in restarter children  */
+/* ------------------------------------------------------------------ */
+
+/* Restarters seen still running (restarted by mistake): stop after this many */
+#define MAX_STUCK	3
+
+FIXTURE(real) {
+	struct ckpt_target t;	/* the target; killed once checkpointed */
+	struct ckpt_image img;	/* its image, indexed */
+	uint64_t counter;	/* its tgt_counter at checkpoint time */
+	size_t mm_off;		/* offset of the MM record */
+	int stuck;
+	int cases;
+};
+
+FIXTURE_SETUP(real)
+{
+	struct ckpt_expect e;
+	ssize_t mm;
+
+	target_init(&self->t);
+	ckpt_image_init(&self->img);
+	self->stuck = 0;
+	self->cases = 0;
+	ASSERT_EQ(0, target_spawn(&self->t, 1, NULL, NULL));
+	ASSERT_EQ(0, target_stop(&self->t));
+	self->counter = target_counter(&self->t);
+	ckpt_expect_init(&e, self->t.pid, 0);
+	e.ppid = getpid();
+	e.uid = getuid();
+	ckpt_capture_image(_metadata, &e, &self->img);
+	ckpt_check_target_image(_metadata, &self->img, &self->t, self->counter);
+	target_kill(&self->t);	/* the file stays: the image refers to it */
+	mm = ckpt_image_find(&self->img, CKPT_HDR_MM, 0);
+	ASSERT_LT(0, mm);
+	self->mm_off = self->img.rec[mm].off;
+}
+
+FIXTURE_TEARDOWN(real)
+{
+	target_cleanup(&self->t);
+	ckpt_image_free(&self->img);
+}
+
+/*
+ * Restart buf[0..len) in a restarter with flags: it must fail with errno
+ * err, or, if may_kill, also be killed by SIGKILL. Nothing else.
+ */
+static void restart_case(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(real) *self, const void *buf, size_t len,
+			 unsigned long flags, int err, int may_kill,
+			 const char *what)
+{
+	struct rst_outcome o;
+	char out[128];
+	pid_t pid;
+
+	if (self->stuck >= MAX_STUCK)
+		return;
+	self->cases++;
+	pid = restarter_spawn(buf, len, flags, 0);
+	ASSERT_LT(0, pid) TH_LOG("restarter for %s", what);
+	restarter_wait(pid, &o, CKPT_WAIT_MS);
+	if (!o.ended && ++self->stuck == MAX_STUCK)
+		TH_LOG("%d restarters kept running: skipping the remaining cases",
+		       MAX_STUCK);
+	EXPECT_TRUE(o.ended && (o.exited == err ||
+				(may_kill && o.signal == SIGKILL)))
+		TH_LOG("%s (%zu bytes): %s; expected %s%s", what, len,
+		       rst_outcome_str(&o, out, sizeof(out)), strerror(err),
+		       may_kill ? " or SIGKILL" : "");
+}
+
+/*
+ * The image with the n bytes at off XORed with (xor) or replaced by
+ * bytes[], restarted: errno err, or SIGKILL if the change is in the
+ * memory part or later (or if late: a record checked only once the
+ * memory has been replaced).
+ */
+static void mut_case(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(real) *self, size_t off, const void *bytes,
+		     size_t n, int xor, int err, int late, const char *what)
+{
+	unsigned char *b = ckpt_image_copy(&self->img);
+	const unsigned char *v = bytes;
+
+	ASSERT_LE(off + n, self->img.len);
+	for (size_t i = 0; i < n; i++)
+		b[off + i] = xor ? b[off + i] ^ v[i] : v[i];
+	restart_case(_metadata, self, b, self->img.len, 0, err,
+		     late || off >= self->mm_off, what);
+	free(b);
+}
+
+/* The image with one byte at off XORed with x */
+static void flip_case(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(real) *self, size_t off, uint8_t x,
+		      int err, const char *what)
+{
+	char desc[160];
+
+	snprintf(desc, sizeof(desc), "%s (byte %zu ^ %#x)", what, off, x);
+	mut_case(_metadata, self, off, &x, 1, 1, err, 0, desc);
+}
+
+/* The image with the 32-bit field at off set to v */
+static void set32_case(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(real) *self, size_t off, uint32_t v,
+		       int err, const char *what)
+{
+	char desc[160];
+
+	snprintf(desc, sizeof(desc), "%s (u32 at %zu = %#x)", what, off, v);
+	mut_case(_metadata, self, off, &v, sizeof(v), 0, err, 0, desc);
+}
+
+/* The image with the 64-bit field at off set to v; late: see mut_case() */
+static void set64_case_late(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(real) *self, size_t off, uint64_t v,
+			    int err, int late, const char *what)
+{
+	char desc[160];
+
+	snprintf(desc, sizeof(desc), "%s (u64 at %zu = %#llx)", what, off,
+		 (unsigned long long)v);
+	mut_case(_metadata, self, off, &v, sizeof(v), 0, err, late, desc);
+}
+
+static void set64_case(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(real) *self, size_t off, uint64_t v,
+		       int err, const char *what)
+{
+	set64_case_late(_metadata, self, off, v, err, 0, what);
+}
+
+/* Record i of the image, for messages: "PAGES #37 at 12345" */
+static const char *rec_desc(const FIXTURE_DATA(real) *self, size_t i,
+			    char *buf, size_t size)
+{
+	snprintf(buf, size, "%s #%zu at %zu", ckpt_type_name(self->img.rec[i].type),
+		 i, self->img.rec[i].off);
+	return buf;
+}
+
+/*
+ * The undamaged image restarts: the restarter becomes a copy of the
+ * target (its counter moves on from the saved value, its heap is intact)
+ * and SIGTERM ends it with TGT_EXIT_OK. Without this, the refusals below
+ * would prove nothing.
+ */
+TEST_F(real, control_restarts)
+{
+	struct rst_outcome o;
+	char out[128];
+	uint64_t c;
+	pid_t pid;
+	int status;
+
+	pid = restarter_spawn(self->img.data, self->img.len, 0, 0);
+	ASSERT_LT(0, pid);
+	ckpt_msleep(50);
+	if (waitpid(pid, &status, WNOHANG) == pid) {
+		o.ended = 1;
+		o.exited = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		o.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		ASSERT_TRUE(0) TH_LOG("restart of the undamaged image: %s",
+				      rst_outcome_str(&o, out, sizeof(out)));
+	}
+	EXPECT_TRUE(target_runs_pid(pid)) TH_LOG("the restarted task does not run");
+	c = target_counter_of(pid);
+	EXPECT_GE(c, self->counter) TH_LOG("counter %llu, saved %llu",
+					   (unsigned long long)c,
+					   (unsigned long long)self->counter);
+	EXPECT_TRUE(target_heap_ok_of(pid));
+	kill(pid, SIGTERM);
+	restarter_wait(pid, &o, CKPT_WAIT_MS);
+	EXPECT_EQ(TGT_EXIT_OK, o.exited) TH_LOG("the restarted task: %s",
+					       rst_outcome_str(&o, out, sizeof(out)));
+	assert_no_leftovers(_metadata);
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Cut at every record boundary, just after every record header, at the
+ * end of every record whose padding is not empty, in the middle of
+ * every record but the PAGES ones (of these, the first, the last and one
+ * in between, also after their first page), and one byte short.
+ */
+TEST_F_TIMEOUT(real, truncated, 300)
+{
+	const struct ckpt_image *img = &self->img;
+	size_t *cut, nr = 0, pages = 0, nr_pages_recs = 0;
+	char what[96];
+
+	for (size_t i = 0; i < img->nr; i++)
+		nr_pages_recs += img->rec[i].type == CKPT_HDR_PAGES;
+	cut = calloc(img->nr * 4 + 4, sizeof(*cut));
+	ASSERT_NE(NULL, cut);
+	for (size_t i = 0; i < img->nr; i++) {
+		const struct ckpt_rec *r = &img->rec[i];
+		int is_pages = r->type == CKPT_HDR_PAGES;
+		int probe = !is_pages || pages == 0 || pages == nr_pages_recs / 2 ||
+			    pages == nr_pages_recs - 1;
+
+		cut[nr++] = r->off;
+		cut[nr++] = r->off + sizeof(struct ckpt_hdr);
+		if (r->len % 8)
+			cut[nr++] = r->off + r->len;
+		if (probe)
+			cut[nr++] = r->off + (is_pages ? sizeof(struct ckpt_hdr_pages) +
+					      CKPT_TEST_PAGE : r->len / 2);
+		pages += is_pages;
+	}
+	cut[nr++] = img->len - 1;
+	qsort(cut, nr, sizeof(*cut), cmp_size);
+
+	for (size_t k = 0; k < nr; k++) {
+		if ((k && cut[k] == cut[k - 1]) || cut[k] >= img->len)
+			continue;
+		snprintf(what, sizeof(what), "image cut at %zu of %zu (MM at %zu)",
+			 cut[k], img->len, self->mm_off);
+		restart_case(_metadata, self, img->data, cut[k], 0, EINVAL,
+			     cut[k] > self->mm_off, what);
+	}
+	free(cut);
+	TH_LOG("%d truncated images", self->cases);
+	assert_no_leftovers(_metadata);
+}
+
+/*
+ * Every record header damaged: its type, its length by 128 bytes, and
+ * (but for most PAGES records) its length by 1 MiB.
+ */
+TEST_F_TIMEOUT(real, bad_record_headers, 300)
+{
+	const struct ckpt_image *img = &self->img;
+	size_t pages = 0, nr_pages_recs = 0;
+	char d[64];
+
+	for (size_t i = 0; i < img->nr; i++)
+		nr_pages_recs += img->rec[i].type == CKPT_HDR_PAGES;
+	for (size_t i = 0; i < img->nr; i++) {
+		const struct ckpt_rec *r = &img->rec[i];
+		size_t len_off = r->off + offsetof(struct ckpt_hdr, len);
+		int is_pages = r->type == CKPT_HDR_PAGES;
+
+		rec_desc(self, i, d, sizeof(d));
+		flip_case(_metadata, self, r->off, 0x80, EINVAL, d);
+		flip_case(_metadata, self, len_off, 0x80, EINVAL, d);
+		if (!is_pages || pages == 0 || pages == nr_pages_recs - 1)
+			flip_case(_metadata, self, len_off + 2, 0x10, EINVAL, d);
+		pages += is_pages;
+	}
+	TH_LOG("%d damaged record headers", self->cases);
+	assert_no_leftovers(_metadata);
+}
+
+/*
+ * Lengths beyond any record (CKPT_RECORD_MAX + 8, 4 GiB - 8) in the first
+ * record of each type.
+ */
+TEST_F_TIMEOUT(real, oversized_lengths, 300)
+{
+	const struct ckpt_image *img = &self->img;
+	char d[64];
+
+	for (size_t i = 0; i < img->nr; i++) {
+		const struct ckpt_rec *r = &img->rec[i];
+		size_t len_off = r->off + offsetof(struct ckpt_hdr, len);
+
+		if (ckpt_image_find(img, r->type, 0) != (ssize_t)i)
+			continue;
+		rec_desc(self, i, d, sizeof(d));
+		set32_case(_metadata, self, len_off, CKPT_TEST_RECORD_MAX + 8, EINVAL, d);
+		set32_case(_metadata, self, len_off, 0xfffffff8U, EINVAL, d);
+	}
+	assert_no_leftovers(_metadata);
+}
+
+/* The index of a record the test needs, asserted present */
+static size_t need_rec(struct __test_metadata *_metadata,
+		       const FIXTURE_DATA(real) *self, uint32_t type,
+		       unsigned int nth)
+{
+	ssize_t i = ckpt_image_find(&self->img, type, nth);
+
+	ASSERT_LE(0, i) TH_LOG("no %s record #%u in the image",
+			       ckpt_type_name(type), nth);
+	return (size_t)i;
+}
+
+#define OFF(i, stype, field)	REC_FIELD(&self->img, i, stype, field)
+#define U32(i, stype, field)	get_u32(self->img.data, OFF(i, stype, field))
+#define U64(i, stype, field)	get_u64(self->img.data, OFF(i, stype, field))
+
+/* Header, arch record, trailer */
+TEST_F_TIMEOUT(real, bad_stream_fields, 300)
+{
+	size_t hd = 0, ar = 1, tr = need_rec(_metadata, self, CKPT_HDR_TRAILER, 0);
+
+	ASSERT_EQ((uint32_t)CKPT_HDR_HEADER, self->img.rec[hd].type);
+	ASSERT_EQ((uint32_t)CKPT_HDR_HEADER_ARCH, self->img.rec[ar].type);
+
+	flip_case(_metadata, self, OFF(hd, ckpt_hdr_header, magic), 0xff, EINVAL, "header magic");
+	flip_case(_metadata, self, OFF(hd, ckpt_hdr_header, magic) + 7, 0x01, EINVAL,
+		  "header magic, last byte");
+	flip_case(_metadata, self, OFF(hd, ckpt_hdr_header, format), 0x03, EINVAL, "header format");
+	flip_case(_metadata, self, OFF(hd, ckpt_hdr_header, arch), 0x03, EINVAL, "header arch");
+	flip_case(_metadata, self, OFF(hd, ckpt_hdr_header, page_size) + 1, 0x20, EINVAL,
+		  "header page_size");
+	flip_case(_metadata, self, OFF(hd, ckpt_hdr_header, flags), 0x02, EINVAL, "header flags");
+
+	flip_case(_metadata, self, OFF(ar, ckpt_hdr_header_arch_x86_64, xfeatures), 0x02, EINVAL,
+		  "arch xfeatures without SSE");
+	flip_case(_metadata, self, OFF(ar, ckpt_hdr_header_arch_x86_64, xstate_size), 0x40,
+		  EINVAL, "arch xstate_size");
+	flip_case(_metadata, self, OFF(ar, ckpt_hdr_header_arch_x86_64, xstate_size), 0x01,
+		  EINVAL, "arch xstate_size odd");
+
+	flip_case(_metadata, self, OFF(tr, ckpt_hdr_trailer, magic), 0x01, EINVAL, "trailer magic");
+	flip_case(_metadata, self, OFF(tr, ckpt_hdr_trailer, ckpt_id), 0x01, EINVAL,
+		  "trailer ckpt_id");
+	flip_case(_metadata, self, OFF(tr, ckpt_hdr_trailer, nr_records), 0x01, EINVAL,
+		  "trailer nr_records");
+	set32_case(_metadata, self, OFF(tr, ckpt_hdr_trailer, nr_records),
+		   U32(tr, ckpt_hdr_trailer, nr_records) + 1, EINVAL, "trailer nr_records + 1");
+	flip_case(_metadata, self, OFF(tr, ckpt_hdr_trailer, __pad), 0x01, EINVAL, "trailer __pad");
+	assert_no_leftovers(_metadata);
+}
+
+/* Task, credentials, limits, fs, signals, syscall restart, registers */
+TEST_F_TIMEOUT(real, bad_task_fields, 300)
+{
+	size_t tk = need_rec(_metadata, self, CKPT_HDR_TASK, 0);
+	size_t cr = need_rec(_metadata, self, CKPT_HDR_CREDS, 0);
+	size_t rl = need_rec(_metadata, self, CKPT_HDR_RLIMITS, 0);
+	size_t fs = need_rec(_metadata, self, CKPT_HDR_FS, 0);
+	size_t sh = need_rec(_metadata, self, CKPT_HDR_SIGHAND, 0);
+	size_t sr = need_rec(_metadata, self, CKPT_HDR_SYSCALL_RESTART, 0);
+	size_t cpu = need_rec(_metadata, self, CKPT_HDR_CPU_X86_64, 0);
+	size_t nofile = OFF(rl, ckpt_hdr_rlimits, rlim) +
+			RLIMIT_NOFILE * sizeof(struct ckpt_rlimit);
+	uint64_t nofile_max = get_u64(self->img.data, nofile + 8);
+
+	set32_case(_metadata, self, OFF(tk, ckpt_hdr_task, exit_signal), 200, EINVAL,
+		   "TASK exit_signal 200");
+	set32_case(_metadata, self, OFF(tk, ckpt_hdr_task, pdeath_signal), 200, EINVAL,
+		   "TASK pdeath_signal 200");
+
+	flip_case(_metadata, self, OFF(cr, ckpt_hdr_creds, ngroups), 0x01, EINVAL,
+		  "CREDS ngroups +-1");
+	set32_case(_metadata, self, OFF(cr, ckpt_hdr_creds, ngroups), 0x7fffffff, EINVAL,
+		   "CREDS ngroups huge");
+	flip_case(_metadata, self, OFF(cr, ckpt_hdr_creds, uid), 0x01, EPERM,
+		  "CREDS uid not the caller's");
+	flip_case(_metadata, self, OFF(cr, ckpt_hdr_creds, gid), 0x01, EPERM,
+		  "CREDS gid not the caller's");
+
+	flip_case(_metadata, self, OFF(rl, ckpt_hdr_rlimits, nr), 0x01, EINVAL, "RLIMITS nr 17");
+	set32_case(_metadata, self, OFF(rl, ckpt_hdr_rlimits, nr), 0xffff, EINVAL,
+		   "RLIMITS nr huge");
+	if (nofile_max < (uint64_t)RLIM_INFINITY - 1)
+		set64_case(_metadata, self, nofile, nofile_max + 1, EINVAL,
+			   "RLIMIT_NOFILE soft above hard");
+
+	flip_case(_metadata, self, OFF(fs, ckpt_hdr_fs, root_len), 0x01, EINVAL, "FS root_len");
+	set32_case(_metadata, self, OFF(fs, ckpt_hdr_fs, cwd_len), 0, EINVAL, "FS cwd_len 0");
+	set32_case(_metadata, self, OFF(fs, ckpt_hdr_fs, cwd_len), 0x10000, EINVAL,
+		   "FS cwd_len past the record");
+
+	flip_case(_metadata, self, OFF(sh, ckpt_hdr_sighand, nr), 0x01, EINVAL, "SIGHAND nr 65");
+	set32_case(_metadata, self, OFF(sh, ckpt_hdr_sighand, nr), 0, EINVAL, "SIGHAND nr 0");
+	set64_case(_metadata, self, OFF(sh, ckpt_hdr_sighand, action) +
+		   (SIGKILL - 1) * sizeof(struct ckpt_sigaction), 1, EINVAL,
+		   "SIGHAND: SIGKILL ignored");
+
+	set32_case(_metadata, self, OFF(sr, ckpt_hdr_syscall_restart, kind), 0x7f, EINVAL,
+		   "SYSCALL_RESTART kind 127");
+
+	set32_case(_metadata, self, OFF(cpu, ckpt_hdr_cpu_x86_64, cs), 0, EINVAL,
+		   "CPU cs 0 (and ss 0)");
+	set64_case(_metadata, self, OFF(cpu, ckpt_hdr_cpu_x86_64, fs_base), 1ULL << 63, EINVAL,
+		   "CPU fs_base not canonical");
+	set64_case(_metadata, self, OFF(cpu, ckpt_hdr_cpu_x86_64, gs_base), 0xdead000000000000ULL,
+		   EINVAL, "CPU gs_base not canonical");
+	assert_no_leftovers(_metadata);
+}
+
+/*
+ * The XSAVE area: its length must match the arch record (EINVAL); header
+ * bits and an MXCSR the CPU would fault on must be refused, before the
+ * memory part (EINVAL) or, since the area may be checked only when it is
+ * loaded, after it (SIGKILL); never loaded into the CPU.
+ */
+TEST_F_TIMEOUT(real, bad_xstate, 300)
+{
+	size_t xs = need_rec(_metadata, self, CKPT_HDR_XSTATE, 0);
+	size_t area = self->img.rec[xs].off + sizeof(struct ckpt_hdr);
+	uint64_t ff = 0xffffffffULL, one = 1;
+
+	flip_case(_metadata, self, self->img.rec[xs].off + offsetof(struct ckpt_hdr, len), 0x40,
+		  EINVAL, "XSTATE len");
+	set64_case_late(_metadata, self, area + 512,
+			get_u64(self->img.data, area + 512) | (1ULL << 62), EINVAL, 1,
+			"XSTATE_BV with a feature not in xfeatures");
+	set64_case_late(_metadata, self, area + 520, 1ULL << 63, EINVAL, 1,
+			"XCOMP_BV: compacted format");
+	mut_case(_metadata, self, area + 512 + 16, &one, 1, 1, EINVAL, 1,
+		 "XSAVE header reserved byte");
+	mut_case(_metadata, self, area + 24, &ff, 4, 0, EINVAL, 1, "MXCSR reserved bits");
+	assert_no_leftovers(_metadata);
+}
+
+/* Files and the fd table */
+TEST_F_TIMEOUT(real, bad_file_fields, 300)
+{
+	size_t ft = need_rec(_metadata, self, CKPT_HDR_FD_TABLE, 0);
+	size_t f0 = need_rec(_metadata, self, CKPT_HDR_FILE, 0);
+	size_t f1 = need_rec(_metadata, self, CKPT_HDR_FILE, 1);
+	size_t ent = self->img.rec[ft].off + sizeof(struct ckpt_hdr_fd_table);
+	struct ckpt_fd_entry fd3;
+	ssize_t reg;
+	size_t path;
+	uint32_t path_len;
+
+	ASSERT_EQ(0, ckpt_image_fd(&self->img, TGT_FILE_FD, &fd3));
+	reg = ckpt_image_file(&self->img, fd3.objref);
+	ASSERT_LE(0, reg);
+	ASSERT_LT((size_t)reg, ft) TH_LOG("the FILE of fd 3 comes after the fd table");
+	path = self->img.rec[reg].off + sizeof(struct ckpt_hdr_file);
+	path_len = U32(reg, ckpt_hdr_file, path_len);
+
+	flip_case(_metadata, self, OFF(reg, ckpt_hdr_file, path_len), 0x01, EINVAL,
+		  "FILE path_len +-1");
+	set32_case(_metadata, self, OFF(reg, ckpt_hdr_file, path_len), 0, EINVAL,
+		   "FILE path_len 0");
+	set32_case(_metadata, self, OFF(reg, ckpt_hdr_file, path_len), 0xffffU, EINVAL,
+		   "FILE path_len past the record");
+	flip_case(_metadata, self, path + path_len - 1, 'x', EINVAL,
+		  "FILE path without its NUL");
+	set32_case(_metadata, self, OFF(reg, ckpt_hdr_file, kind), 0, EINVAL, "FILE kind 0");
+	set32_case(_metadata, self, OFF(reg, ckpt_hdr_file, kind), 99, EINVAL, "FILE kind 99");
+	set32_case(_metadata, self, OFF(reg, ckpt_hdr_file, objref), 0, EINVAL, "FILE objref 0");
+	set32_case(_metadata, self, OFF(reg, ckpt_hdr_file, objref), (uint32_t)-1, EINVAL,
+		   "FILE objref -1");
+	set32_case(_metadata, self, OFF(f1, ckpt_hdr_file, objref), U32(f0, ckpt_hdr_file, objref),
+		   EINVAL, "two FILE records with one objref");
+
+	/* the file itself: gone, or not the one checkpointed */
+	flip_case(_metadata, self, path + path_len - 2, 0x01, ENOENT, "FILE path of no file");
+	flip_case(_metadata, self, OFF(reg, ckpt_hdr_file, size), 0x01, ESTALE, "FILE size");
+	flip_case(_metadata, self, OFF(reg, ckpt_hdr_file, ino), 0x01, ESTALE, "FILE inode");
+	flip_case(_metadata, self, OFF(reg, ckpt_hdr_file, mtime_sec), 0x01, ESTALE,
+		  "FILE mtime");
+
+	flip_case(_metadata, self, OFF(ft, ckpt_hdr_fd_table, nr_fds), 0x01, EINVAL,
+		  "FD_TABLE nr_fds +-1");
+	set32_case(_metadata, self, OFF(ft, ckpt_hdr_fd_table, nr_fds), 0xffffffffU, EINVAL,
+		   "FD_TABLE nr_fds huge");
+	set32_case(_metadata, self, OFF(ft, ckpt_hdr_fd_table, nr_fds), CKPT_FDS_MAX + 1,
+		   EINVAL, "FD_TABLE nr_fds above CKPT_FDS_MAX");
+	set32_case(_metadata, self, ent + offsetof(struct ckpt_fd_entry, objref), 9999, EINVAL,
+		   "fd entry with an unknown objref");
+	set32_case(_metadata, self, ent + offsetof(struct ckpt_fd_entry, fd), (uint32_t)-1,
+		   EINVAL, "fd entry with fd -1");
+	set32_case(_metadata, self, ent + sizeof(struct ckpt_fd_entry) +
+		   offsetof(struct ckpt_fd_entry, fd),
+		   get_u32(self->img.data, ent + offsetof(struct ckpt_fd_entry, fd)), EINVAL,
+		   "two fd entries for one fd");
+	set32_case(_metadata, self, ent + offsetof(struct ckpt_fd_entry, flags), 0x80, EINVAL,
+		   "fd entry with an unknown flag");
+	assert_no_leftovers(_metadata);
+}
+
+/* MM, VMAs and pages: after the point of no return, SIGKILL is fine too */
+TEST_F_TIMEOUT(real, bad_memory_fields, 300)
+{
+	const struct ckpt_image *img = &self->img;
+	size_t mm = need_rec(_metadata, self, CKPT_HDR_MM, 0);
+	size_t nv = 0, np = 0, which[3];
+	ssize_t filevma = -1;
+	char d[96];
+
+	flip_case(_metadata, self, OFF(mm, ckpt_hdr_mm, nr_vmas), 0x01, EINVAL, "MM nr_vmas +-1");
+	set32_case(_metadata, self, OFF(mm, ckpt_hdr_mm, nr_vmas), 0, EINVAL, "MM nr_vmas 0");
+	set32_case(_metadata, self, OFF(mm, ckpt_hdr_mm, auxv_len), CKPT_AUXV_MAX + 2, EINVAL,
+		   "MM auxv_len above CKPT_AUXV_MAX");
+	set32_case(_metadata, self, OFF(mm, ckpt_hdr_mm, exe_objref), 9999, EINVAL,
+		   "MM exe_objref unknown");
+	set64_case(_metadata, self, OFF(mm, ckpt_hdr_mm, brk), U64(mm, ckpt_hdr_mm, start_brk) -
+		   CKPT_TEST_PAGE, EINVAL, "MM brk below start_brk");
+
+	for (size_t i = 0; i < img->nr; i++) {
+		nv += img->rec[i].type == CKPT_HDR_VMA;
+		np += img->rec[i].type == CKPT_HDR_PAGES;
+		if (filevma < 0 && img->rec[i].type == CKPT_HDR_VMA &&
+		    U32(i, ckpt_hdr_vma, kind) == CKPT_VMA_FILE)
+			filevma = (ssize_t)i;
+	}
+	ASSERT_LT(0U, nv);
+	ASSERT_LT(0U, np);
+
+	/* the first, a middle and the last VMA */
+	which[0] = need_rec(_metadata, self, CKPT_HDR_VMA, 0);
+	which[1] = need_rec(_metadata, self, CKPT_HDR_VMA, nv / 2);
+	which[2] = need_rec(_metadata, self, CKPT_HDR_VMA, nv - 1);
+	for (int k = 0; k < 3; k++) {
+		size_t v = which[k];
+
+		if (k && which[k] == which[k - 1])
+			continue;
+		rec_desc(self, v, d, sizeof(d));
+		strncat(d, ": start unaligned", sizeof(d) - strlen(d) - 1);
+		flip_case(_metadata, self, OFF(v, ckpt_hdr_vma, start), 0x01, EINVAL, d);
+		rec_desc(self, v, d, sizeof(d));
+		strncat(d, ": end unaligned", sizeof(d) - strlen(d) - 1);
+		flip_case(_metadata, self, OFF(v, ckpt_hdr_vma, end), 0x01, EINVAL, d);
+		rec_desc(self, v, d, sizeof(d));
+		strncat(d, ": start above TASK_SIZE", sizeof(d) - strlen(d) - 1);
+		flip_case(_metadata, self, OFF(v, ckpt_hdr_vma, start) + 5, 0x80, EINVAL, d);
+		rec_desc(self, v, d, sizeof(d));
+		strncat(d, ": end above TASK_SIZE", sizeof(d) - strlen(d) - 1);
+		flip_case(_metadata, self, OFF(v, ckpt_hdr_vma, end) + 5, 0x80, EINVAL, d);
+		rec_desc(self, v, d, sizeof(d));
+		strncat(d, ": end = start", sizeof(d) - strlen(d) - 1);
+		set64_case(_metadata, self, OFF(v, ckpt_hdr_vma, end), U64(v, ckpt_hdr_vma, start),
+			   EINVAL, d);
+		rec_desc(self, v, d, sizeof(d));
+		strncat(d, ": kind 0", sizeof(d) - strlen(d) - 1);
+		set32_case(_metadata, self, OFF(v, ckpt_hdr_vma, kind), 0, EINVAL, d);
+		rec_desc(self, v, d, sizeof(d));
+		strncat(d, ": kind 9", sizeof(d) - strlen(d) - 1);
+		set32_case(_metadata, self, OFF(v, ckpt_hdr_vma, kind), 9, EINVAL, d);
+		rec_desc(self, v, d, sizeof(d));
+		strncat(d, ": unknown flag", sizeof(d) - strlen(d) - 1);
+		set32_case(_metadata, self, OFF(v, ckpt_hdr_vma, flags),
+			   U32(v, ckpt_hdr_vma, flags) | 0x100000, EINVAL, d);
+		rec_desc(self, v, d, sizeof(d));
+		strncat(d, ": nr_pages + 1", sizeof(d) - strlen(d) - 1);
+		set64_case(_metadata, self, OFF(v, ckpt_hdr_vma, nr_pages),
+			   U64(v, ckpt_hdr_vma, nr_pages) + 1, EINVAL, d);
+	}
+	if (filevma >= 0) {
+		set32_case(_metadata, self, OFF(filevma, ckpt_hdr_vma, file_objref), 9999, EINVAL,
+			   "file VMA with an unknown objref");
+	}
+
+	/* the first, a middle and the last PAGES record */
+	which[0] = need_rec(_metadata, self, CKPT_HDR_PAGES, 0);
+	which[1] = need_rec(_metadata, self, CKPT_HDR_PAGES, np / 2);
+	which[2] = need_rec(_metadata, self, CKPT_HDR_PAGES, np - 1);
+	for (int k = 0; k < 3; k++) {
+		size_t p = which[k];
+
+		if (k && which[k] == which[k - 1])
+			continue;
+		rec_desc(self, p, d, sizeof(d));
+		strncat(d, ": nr_pages +-1", sizeof(d) - strlen(d) - 1);
+		flip_case(_metadata, self, OFF(p, ckpt_hdr_pages, nr_pages), 0x01, EINVAL, d);
+		rec_desc(self, p, d, sizeof(d));
+		strncat(d, ": nr_pages 0", sizeof(d) - strlen(d) - 1);
+		set32_case(_metadata, self, OFF(p, ckpt_hdr_pages, nr_pages), 0, EINVAL, d);
+		rec_desc(self, p, d, sizeof(d));
+		strncat(d, ": nr_pages above CKPT_PAGES_MAX", sizeof(d) - strlen(d) - 1);
+		set32_case(_metadata, self, OFF(p, ckpt_hdr_pages, nr_pages), CKPT_PAGES_MAX + 1,
+			   EINVAL, d);
+		rec_desc(self, p, d, sizeof(d));
+		strncat(d, ": addr unaligned", sizeof(d) - strlen(d) - 1);
+		flip_case(_metadata, self, OFF(p, ckpt_hdr_pages, addr), 0x08, EINVAL, d);
+		rec_desc(self, p, d, sizeof(d));
+		strncat(d, ": addr outside its VMA", sizeof(d) - strlen(d) - 1);
+		set64_case(_metadata, self, OFF(p, ckpt_hdr_pages, addr), 0, EINVAL, d);
+		rec_desc(self, p, d, sizeof(d));
+		strncat(d, ": addr above TASK_SIZE", sizeof(d) - strlen(d) - 1);
+		flip_case(_metadata, self, OFF(p, ckpt_hdr_pages, addr) + 5, 0x80, EINVAL, d);
+	}
+	TH_LOG("%d damaged memory records", self->cases);
+	assert_no_leftovers(_metadata);
+}
+
+/* A target holding a pipe: its checkpoint fails; the image is refused */
+static int hook_pipe(void *arg)
+{
+	int p[2];
+
+	(void)arg;
+	if (pipe(p))
+		return -1;
+	return fd_move(p[0], TGT_EXTRA_FD) || fd_move(p[1], TGT_EXTRA_FD + 1);
+}
+
+TEST_F(real, failed_checkpoint_image)
+{
+	struct ckpt_target t2;
+	struct ckpt_image ix;
+	struct ckpt_hdr_trailer tr;
+	struct ckpt_buf b = { 0 };
+	unsigned char *img;
+	size_t len;
+
+	ASSERT_EQ(0, target_spawn(&t2, 0, hook_pipe, NULL));
+	if (target_stop(&t2)) {
+		target_cleanup(&t2);
+		ASSERT_TRUE(0) TH_LOG("cannot stop the second target");
+	}
+	ckpt_capture_failed_image(_metadata, t2.pid, 0, EOPNOTSUPP, "pipe", &img, &len);
+	target_cleanup(&t2);
+	restart_case(_metadata, self, img, len, 0, EINVAL, 0,
+		     "image of a failed checkpoint");
+
+	ASSERT_EQ(0, ckpt_image_from(&ix, img, len));
+	ckpt_fill_trailer(&tr, get_u64(img, offsetof(struct ckpt_hdr_header, ckpt_id)),
+			  (uint32_t)ix.nr);
+	cb_raw(&b, img, len);
+	cb_record(&b, &tr, sizeof(tr));
+	restart_case(_metadata, self, b.data, b.len, 0, EINVAL, 0,
+		     "image of a failed checkpoint with a trailer");
+	cb_free(&b);
+	ckpt_image_free(&ix);
+	free(img);
+	assert_no_leftovers(_metadata);
+}
+
+/* A caller with a second thread cannot be replaced by an image: EBUSY */
+TEST_F(real, restarter_with_second_thread)
+{
+	struct rst_outcome o;
+	char out[128];
+	pid_t pid;
+
+	pid = restarter_spawn(self->img.data, self->img.len, 0, 1);
+	ASSERT_LT(0, pid);
+	restarter_wait(pid, &o, CKPT_WAIT_MS);
+	EXPECT_TRUE(o.ended && o.exited == EBUSY)
+		TH_LOG("restart from a two-threaded caller: %s; expected %s",
+		       rst_outcome_str(&o, out, sizeof(out)), strerror(EBUSY));
+	assert_no_leftovers(_metadata);
 }
 
 TEST_HARNESS_MAIN
