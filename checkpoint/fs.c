@@ -134,7 +134,7 @@ int ckpt_restore_fs(struct ckpt_ctx *ctx)
 	if (IS_ERR(h))
 		return PTR_ERR(h);
 	ret = -EINVAL;
-	if (h->__pad || h->umask & ~S_IRWXUGO || !h->root_len ||
+	if (h->__pad || h->umask & ~0777 || !h->root_len ||
 	    !h->cwd_len || h->root_len > CKPT_PATH_MAX ||
 	    h->cwd_len > CKPT_PATH_MAX ||
 	    h->h.len != sizeof(*h) + h->root_len + h->cwd_len ||

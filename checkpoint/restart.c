@@ -80,7 +80,7 @@ static int restore_check_caller(struct ckpt_ctx *ctx)
 		why = "has other threads";
 	else if (atomic_read(&t->mm->mm_users) > 1)
 		why = "shares its memory";
-	else if (refcount_read(&t->sighand->count) > 1)
+	else if (refcount_read(&rcu_dereference_protected(t->sighand, 1)->count) > 1)
 		why = "shares its signal handlers";
 	else if (atomic_read(&t->files->count) > 1)
 		why = "shares its file table";

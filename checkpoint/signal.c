@@ -70,7 +70,9 @@ static int checkpoint_signals_check(struct ckpt_ctx *ctx,
 int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *task)
 {
 	struct ckpt_hdr_signal_task st = {};
+	struct sighand_struct *sighand;
 	struct ckpt_hdr_sighand *sh;
+	unsigned long irqflags;
 	int i, ret;
 
 	sh = kzalloc(sizeof(*sh), GFP_KERNEL);
@@ -78,10 +80,14 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *task)
 		return -ENOMEM;
 	BUILD_BUG_ON(_NSIG != CKPT_NSIG || _NSIG_WORDS != 1);
 	sh->nr = CKPT_NSIG;
-	spin_lock_irq(&task->sighand->siglock);
+	sighand = lock_task_sighand(task, &irqflags);
+	if (!sighand) {
+		kfree(sh);
+		return -ESRCH;
+	}
 	ret = checkpoint_signals_check(ctx, task);
 	for (i = 0; i < _NSIG; i++) {
-		const struct sigaction *sa = &task->sighand->action[i].sa;
+		const struct sigaction *sa = &sighand->action[i].sa;
 
 		sh->action[i].handler = (unsigned long)sa->sa_handler;
 		sh->action[i].flags = sa->sa_flags;
@@ -92,7 +98,7 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *task)
 		st.blocked = task->saved_sigmask.sig[0];
 	else
 		st.blocked = task->blocked.sig[0];
-	spin_unlock_irq(&task->sighand->siglock);
+	unlock_task_sighand(task, &irqflags);
 	st.ss_sp = task->sas_ss_sp;
 	st.ss_size = task->sas_ss_size;
 	st.ss_flags = task->sas_ss_flags;
@@ -172,10 +178,12 @@ int ckpt_commit_signals(struct ckpt_ctx *ctx)
 	sigset_t blocked;
 	int i;
 
-	spin_lock_irq(&t->sighand->siglock);
+	struct sighand_struct *sighand = rcu_dereference_protected(t->sighand, 1);
+
+	spin_lock_irq(&sighand->siglock);
 	for (i = 0; i < _NSIG; i++) {
 		const struct ckpt_sigaction *a = &rs->sighand.action[i];
-		struct sigaction *sa = &t->sighand->action[i].sa;
+		struct sigaction *sa = &sighand->action[i].sa;
 
 		sa->sa_handler = (__sighandler_t)(unsigned long)a->handler;
 		sa->sa_flags = a->flags;
@@ -183,7 +191,7 @@ int ckpt_commit_signals(struct ckpt_ctx *ctx)
 		siginitset(&sa->sa_mask, a->mask);
 		sigdelsetmask(&sa->sa_mask, sigmask(SIGKILL) | sigmask(SIGSTOP));
 	}
-	spin_unlock_irq(&t->sighand->siglock);
+	spin_unlock_irq(&sighand->siglock);
 
 	siginitset(&blocked, rs->task.blocked);
 	set_current_blocked(&blocked);

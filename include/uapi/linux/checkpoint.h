@@ -403,6 +403,7 @@ struct ckpt_hdr_syscall_restart {
  * @es: extra segment selector
  * @fs: FS selector
  * @gs: GS selector
+ * @__pad: zero
  * @debugreg: debug registers DR0-DR7 (DR4 and DR5 are zero)
  */
 struct ckpt_hdr_cpu_x86_64 {
@@ -522,6 +523,7 @@ enum ckpt_vma_kind {
  * @flags: CKPT_VMA_* flags
  * @kind: enum ckpt_vma_kind
  * @file_objref: objref of the file's CKPT_HDR_FILE (CKPT_VMA_FILE), else 0
+ * @__pad: zero
  * @nr_pages: number of saved pages in the CKPT_HDR_PAGES records that
  *	follow; pages not saved read as zero (anonymous) or come from the
  *	file
