@@ -226,15 +226,11 @@ struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
 	return file;
 }
 
-/**
- * ckpt_restore_file() - read a CKPT_HDR_FILE record and reopen the file
- * @ctx: restart context
- *
- * The file enters the objhash under the record's objref.
- *
- * Return: 0, -EINVAL for a malformed record, or the errno of the reopen.
+/*
+ * Reads a CKPT_HDR_FILE record and reopens the file, which enters the
+ * objhash under the record's objref.
  */
-int ckpt_restore_file(struct ckpt_ctx *ctx)
+static int ckpt_restore_file(struct ckpt_ctx *ctx)
 {
 	const struct ckpt_file_ops *ops;
 	struct ckpt_hdr_file *h;
@@ -268,6 +264,30 @@ int ckpt_restore_file(struct ckpt_ctx *ctx)
 out:
 	kvfree(h);
 	return ret;
+}
+
+/**
+ * ckpt_restore_file_records() - reopen the files whose records come next
+ * @ctx: restart context
+ *
+ * Reads CKPT_HDR_FILE records for as long as the stream has them; each
+ * file enters the objhash under its record's objref.
+ *
+ * Return: 0, -EINVAL for a malformed record, or the errno of a reopen.
+ */
+int ckpt_restore_file_records(struct ckpt_ctx *ctx)
+{
+	u32 type;
+	int ret;
+
+	for (;;) {
+		ret = ckpt_peek_type(ctx, &type);
+		if (ret || type != CKPT_HDR_FILE)
+			return ret;
+		ret = ckpt_restore_file(ctx);
+		if (ret)
+			return ret;
+	}
 }
 
 /**
@@ -424,19 +444,11 @@ int ckpt_restore_files(struct ckpt_ctx *ctx)
 {
 	struct ckpt_rst_files *rf;
 	struct ckpt_hdr_fd_table *t;
-	u32 type;
 	int ret;
 
-	for (;;) {
-		ret = ckpt_peek_type(ctx, &type);
-		if (ret)
-			return ret;
-		if (type != CKPT_HDR_FILE)
-			break;
-		ret = ckpt_restore_file(ctx);
-		if (ret)
-			return ret;
-	}
+	ret = ckpt_restore_file_records(ctx);
+	if (ret)
+		return ret;
 	t = ckpt_read_obj_alloc(ctx, CKPT_HDR_FD_TABLE, sizeof(*t),
 				struct_size(t, fds, CKPT_FDS_MAX));
 	if (IS_ERR(t))

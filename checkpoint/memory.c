@@ -163,10 +163,10 @@ static void checkpoint_mm_fields(struct mm_struct *mm, struct ckpt_hdr_mm *h)
 static int checkpoint_mm_collect(struct ckpt_ctx *ctx, struct mm_struct *mm,
 				 struct ckpt_mm_info *mi)
 {
+	VMA_ITERATOR(vmi, mm, 0);
 	struct vm_area_struct *vma;
 	const char *why = NULL;
 	int ret = 0;
-	VMA_ITERATOR(vmi, mm, 0);
 
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
@@ -465,19 +465,12 @@ int ckpt_restore_mm(struct ckpt_ctx *ctx)
 {
 	unsigned long prev_end = 0, vvar = 0;
 	struct ckpt_hdr_mm *h;
-	u32 i, type;
+	u32 i;
 	int ret;
 
-	for (;;) {
-		ret = ckpt_peek_type(ctx, &type);
-		if (ret)
-			return ret;
-		if (type != CKPT_HDR_FILE)
-			break;
-		ret = ckpt_restore_file(ctx);
-		if (ret)
-			return ret;
-	}
+	ret = ckpt_restore_file_records(ctx);
+	if (ret)
+		return ret;
 	h = kmalloc(sizeof(*h), GFP_KERNEL);
 	if (!h)
 		return -ENOMEM;

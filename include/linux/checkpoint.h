@@ -200,7 +200,7 @@ int ckpt_commit_files(struct ckpt_ctx *ctx);
 void ckpt_cleanup_files(struct ckpt_ctx *ctx);
 int ckpt_checkpoint_file(struct ckpt_ctx *ctx, struct file *file,
 			 const char *what, int *objref);
-int ckpt_restore_file(struct ckpt_ctx *ctx);
+int ckpt_restore_file_records(struct ckpt_ctx *ctx);
 struct file *ckpt_file_fetch(struct ckpt_ctx *ctx, int objref);
 
 /* memory.c */
