@@ -78,7 +78,8 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *task)
 	sh = kzalloc(sizeof(*sh), GFP_KERNEL);
 	if (!sh)
 		return -ENOMEM;
-	BUILD_BUG_ON(_NSIG != CKPT_NSIG || _NSIG_WORDS != 1);
+	BUILD_BUG_ON(CKPT_NSIG != _NSIG);
+	BUILD_BUG_ON(_NSIG_WORDS != 1);
 	sh->nr = CKPT_NSIG;
 	sighand = lock_task_sighand(task, &irqflags);
 	if (!sighand) {
@@ -98,7 +99,7 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *task)
 		st.blocked = task->saved_sigmask.sig[0];
 	else
 		st.blocked = task->blocked.sig[0];
-	unlock_task_sighand(task, &irqflags);
+	spin_unlock_irqrestore(&sighand->siglock, irqflags);
 	st.ss_sp = task->sas_ss_sp;
 	st.ss_size = task->sas_ss_size;
 	st.ss_flags = task->sas_ss_flags;
@@ -175,11 +176,12 @@ int ckpt_commit_signals(struct ckpt_ctx *ctx)
 {
 	struct ckpt_rst_signal *rs = ctx->rst_signal;
 	struct task_struct *t = current;
+	struct sighand_struct *sighand;
 	sigset_t blocked;
 	int i;
 
-	struct sighand_struct *sighand = rcu_dereference_protected(t->sighand, 1);
-
+	/* current's own handlers, not shared (restart.c checked) */
+	sighand = rcu_dereference_protected(t->sighand, 1);
 	spin_lock_irq(&sighand->siglock);
 	for (i = 0; i < _NSIG; i++) {
 		const struct ckpt_sigaction *a = &rs->sighand.action[i];
