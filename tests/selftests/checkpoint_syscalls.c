@@ -807,24 +807,12 @@ static void refusal_case(struct __test_metadata *_metadata,
 	assert_target_unchanged(_metadata, &self->t);
 }
 
-static void *idle_thread(void *arg)
-{
-	sigset_t all;
-
-	(void)arg;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	for (;;)
-		pause();
-	return NULL;
-}
-
 static int hook_thread(void *arg)
 {
 	pthread_t th;
 
 	(void)arg;
-	return pthread_create(&th, NULL, idle_thread, NULL) ? -1 : 0;
+	return pthread_create(&th, NULL, rst_idle_thread, NULL) ? -1 : 0;
 }
 
 static int hook_child(void *arg)
