@@ -318,8 +318,7 @@ struct ckpt_hdr_rlimits {
  * @cwd_len: length of the working directory path, its NUL included
  * @__pad: zero
  * @paths: the root path then the working directory path, both
- *	NUL-terminated; the root is seen from the checkpointer's root, the
- *	working directory from the task's root
+ *	NUL-terminated, both as the checkpointing task sees them
  */
 struct ckpt_hdr_fs {
 	struct ckpt_hdr h;
@@ -590,7 +589,7 @@ enum ckpt_file_kind {
  * @mtime_sec: modification time at checkpoint, seconds
  * @mtime_nsec: nanoseconds part of @mtime_sec
  * @path_len: length of the path, its NUL included
- * @path: the path, as seen from the task's root, NUL-terminated
+ * @path: the path, as the checkpointing task sees it, NUL-terminated
  *
  * Restart reopens @path and refuses it (ESTALE) if it is not the same
  * inode with the same size and mtime, unless RESTART_FORCE_FILES is given.
