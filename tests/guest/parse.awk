@@ -5,7 +5,8 @@
 # a test binary prints between "ckpt-test: begin NAME" and "ckpt-test:
 # end NAME rc=N". A binary that exits non-zero without a failed case, or
 # prints no result, counts as a failure of its own. So do a guest that
-# does not reach "ckpt-guest: done" and any kernel splat.
+# does not reach "ckpt-guest: done" and any kernel splat. A demo passes
+# when it prints its last line with no "demo: FAILED" before it.
 
 function fail(what) {
 	failed++
@@ -24,6 +25,8 @@ line ~ /(BUG:|WARNING:|Oops|general protection fault|Kernel panic|UBSAN:|KASAN:|
 }
 
 line ~ /^ckpt-guest: start/ { started = 1 }
+line ~ /^demo: FAILED/ { fail(line) }
+line ~ /^== end of demo ==$/ { demo_ok = 1 }
 line ~ /^ckpt-guest: done/ { done = 1 }
 
 line ~ /^ckpt-test: begin / {
@@ -63,6 +66,8 @@ intest != "" && line ~ /^(not )?ok [0-9]+ / {
 END {
 	if (!done)
 		fail("guest did not finish (timeout, panic or crash): see the log")
+	if (mode == "demo" && !demo_ok)
+		fail("the demo did not finish successfully")
 	if (mode == "check" && only == "" && kunit == 0)
 		fail("no KUnit result in the log")
 	if (nsplat) {
