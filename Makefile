@@ -3,6 +3,8 @@
 #   make demo     build everything, boot the guest, show checkpoint/restart
 #   make check    the whole test suite in the debug guest (KASAN, lockdep,
 #                 kmemleak, UBSAN); `make check T=name` runs one test
+#   make bench    checkpoint/restart speed in the (non-debug) guest, next to
+#                 the guest's own copy rates measured in the same run
 #   make shell    boot the guest to a shell
 #   make lint     checkpatch --strict, sparse, W=1 and kernel-doc
 #   make patchset a git format-patch series in build/patchset/
@@ -18,6 +20,7 @@ KIMAGE   = $(KOBJ)/arch/x86/boot/bzImage
 HDR     := $(BUILD)/obj-headers/usr/include
 TOOLS   := $(BUILD)/tools
 TESTS   := $(BUILD)/tests
+BENCHES := $(BUILD)/bench
 INITRD  := $(BUILD)/initramfs.cpio
 JOBS    ?= $(shell nproc)
 T       ?=
@@ -28,10 +31,10 @@ FRAGMENTS_debug   := tests/guest/guest.config tests/guest/debug.config
 KMAKE = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=x86_64 \
 	$(if $(shell command -v ccache),CC="ccache gcc")
 
-.PHONY: all deps tree config kernel headers tools tests initramfs \
-	check demo shell lint patchset clean
+.PHONY: all deps tree config kernel headers tools tests benches initramfs \
+	check demo bench shell lint patchset clean
 
-all: kernel tools tests
+all: kernel tools tests benches
 
 deps:
 	@sh scripts/deps.sh
@@ -58,7 +61,10 @@ tests: headers tree
 	@$(MAKE) -s -C tests/selftests OUT=$(TESTS) HDR=$(HDR) \
 		KSFT=$(KSRC)/tools/testing/selftests
 
-initramfs: tools tests
+benches: headers
+	@$(MAKE) -s -C tests/bench OUT=$(BENCHES) HDR=$(HDR)
+
+initramfs: tools tests benches
 	@sh tests/guest/mkinitramfs.sh $(REPO) $(BUILD) $(INITRD)
 
 check: VARIANT := debug
@@ -67,6 +73,10 @@ check: kernel initramfs
 
 demo: kernel initramfs
 	@sh tests/guest/run.sh $(KIMAGE) $(INITRD) demo
+
+# The guest needs room for the largest workload and its image in tmpfs
+bench: kernel initramfs
+	@GUEST_MEM=$${GUEST_MEM:-6G} sh tests/guest/run.sh $(KIMAGE) $(INITRD) bench
 
 shell: kernel initramfs
 	@sh tests/guest/run.sh $(KIMAGE) $(INITRD) shell

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Build the guest initramfs: busybox, /init, the tools, the tests and the
-# example programs (in /examples: not tests, the guest does not run them).
+# example programs (in /examples: not tests, the guest does not run them)
+# and the benchmarks (in /bench, run by `make bench` only).
 # The archive is made by the kernel's own gen_init_cpio from a list, so
 # device nodes need no root and the result does not depend on the host.
 #
@@ -22,7 +23,7 @@ fi
 
 {
 	for d in /bin /sbin /usr /usr/bin /usr/sbin /proc /sys /dev /tmp /root \
-		 /etc /tests /examples /run /var; do
+		 /etc /tests /examples /bench /run /var; do
 		echo "dir $d 0755 0 0"
 	done
 	echo "nod /dev/console 0600 0 0 c 5 1"
@@ -47,6 +48,10 @@ fi
 	for e in "$BUILD"/tests/examples/*; do
 		[ -f "$e" ] && [ -x "$e" ] || continue
 		echo "file /examples/$(basename "$e") $e 0755 0 0"
+	done
+	for b in "$BUILD"/bench/*; do
+		[ -f "$b" ] && [ -x "$b" ] || continue
+		echo "file /bench/$(basename "$b") $b 0755 0 0"
 	done
 } > "$LIST.new"
 cmp -s "$BUILD/tests.list.new" "$BUILD/tests.list" ||

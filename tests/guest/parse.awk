@@ -6,7 +6,8 @@
 # end NAME rc=N". A binary that exits non-zero without a failed case, or
 # prints no result, counts as a failure of its own. So do a guest that
 # does not reach "ckpt-guest: done" and any kernel splat. A demo passes
-# when it prints its last line with no "demo: FAILED" before it.
+# when it prints its last line with no "demo: FAILED" before it; a
+# benchmark when it prints "bench: done" with no "bench: FAILED".
 
 function fail(what) {
 	failed++
@@ -27,6 +28,8 @@ line ~ /(BUG:|WARNING:|Oops|general protection fault|Kernel panic|UBSAN:|KASAN:|
 line ~ /^ckpt-guest: start/ { started = 1 }
 line ~ /^demo: FAILED/ { fail(line) }
 line ~ /^== end of demo ==$/ { demo_ok = 1 }
+line ~ /^bench: FAILED/ { fail(line) }
+line ~ /^bench: done/ { bench_ok = 1 }
 line ~ /^ckpt-guest: done/ { done = 1 }
 
 line ~ /^ckpt-test: begin / {
@@ -68,6 +71,8 @@ END {
 		fail("guest did not finish (timeout, panic or crash): see the log")
 	if (mode == "demo" && !demo_ok)
 		fail("the demo did not finish successfully")
+	if (mode == "bench" && !bench_ok)
+		fail("the benchmark did not finish")
 	if (mode == "check" && only == "" && kunit == 0)
 		fail("no KUnit result in the log")
 	if (nsplat) {

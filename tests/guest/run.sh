@@ -4,7 +4,7 @@
 # (KUnit and selftests), a guest that did not finish, and any kernel
 # splat. Closes with "N passed, N failed".
 #
-# usage: run.sh BZIMAGE INITRD check|demo|shell [TEST]
+# usage: run.sh BZIMAGE INITRD check|demo|bench|shell [TEST]
 set -u
 
 KERNEL=$1

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt_bench - how fast checkpoint(2) and restart(2) move memory
+ *
+ *	ckpt_bench [-r REPEAT] [-d DIR] MIB...
+ *
+ * For each size, a workload process touches MIB MiB of private anonymous
+ * memory (every page written with a pattern of its own), stops itself and
+ * is checkpointed into a file in DIR (a tmpfs: /tmp in the guest). It is
+ * killed, and a fresh process restarts from the file. The restored
+ * workload notes the time it resumed, then checks every page of its
+ * memory; a wrong byte makes the whole benchmark fail, so a fast number
+ * cannot come from a broken restart.
+ *
+ * Next to each result, measured in the same run and on the same memory
+ * size, is what the guest itself does without checkpointing: writing the
+ * same amount from memory into a tmpfs file (what `dd if=/dev/zero
+ * of=/tmp/x bs=1M` measures) and reading it back into fresh memory. Those
+ * are the floors a checkpoint (memory -> file) and a restart (file ->
+ * memory) are compared with: the ratio is the fraction of the copy rate
+ * reached, 1.00 meaning as fast as a plain copy.
+ *
+ * Every figure is the median of REPEAT runs (3 by default). The output is
+ * one line per size, "bench: memory ...", then "bench: done"; any failure
+ * prints "bench: FAILED: why" and exits 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef __NR_checkpoint
+#define __NR_checkpoint 463
+#endif
+#ifndef __NR_restart
+#define __NR_restart 464
+#endif
+
+#define MIB		(1024UL * 1024UL)
+#define PAGE		4096UL
+#define MAX_REPEAT	15
+#define CHUNK		MIB
+
+/* Exit statuses of a restored workload */
+#define WL_OK		0
+#define WL_BAD_PAGE	1	/* a page did not hold its pattern */
+#define WL_REPORT	2	/* the report could not be written */
+#define WL_RESTART_ERR	100	/* restart(2) failed: 100 + errno */
+
+static const char *dir = "/tmp";
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("bench: FAILED: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	exit(1);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The word every 8 bytes of page @idx hold */
+static uint64_t pattern(size_t idx)
+{
+	return (idx + 1) * 0x9e3779b97f4a7c15ULL;
+}
+
+static void fill(uint64_t *mem, size_t pages)
+{
+	for (size_t p = 0; p < pages; p++) {
+		uint64_t v = pattern(p), *w = mem + p * (PAGE / 8);
+
+		for (size_t i = 0; i < PAGE / 8; i++)
+			w[i] = v;
+	}
+}
+
+/* Index of the first page that does not hold its pattern, or -1 */
+static long check(const uint64_t *mem, size_t pages)
+{
+	for (size_t p = 0; p < pages; p++) {
+		uint64_t v = pattern(p);
+		const uint64_t *w = mem + p * (PAGE / 8);
+
+		for (size_t i = 0; i < PAGE / 8; i++)
+			if (w[i] != v)
+				return p;
+	}
+	return -1;
+}
+
+static void *map_anon(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		fail("mmap %zu MiB: %s", bytes / MIB, strerror(errno));
+	return p;
+}
+
+static int open_tmp(const char *name, int flags)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, flags | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fail("open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static void unlink_tmp(const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len < CHUNK ? len : CHUNK);
+
+		if (n <= 0)
+			fail("write: %s", n < 0 ? strerror(errno) : "short");
+		buf += n;
+		len -= n;
+	}
+}
+
+static void read_all(int fd, char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = read(fd, buf, len < CHUNK ? len : CHUNK);
+
+		if (n <= 0)
+			fail("read: %s", n < 0 ? strerror(errno) : "short");
+		buf += n;
+		len -= n;
+	}
+}
+
+/*
+ * The guest's own copy rates for @bytes, in seconds, 1 MiB at a time as
+ * dd does: from touched memory into a new tmpfs file (what a checkpoint
+ * has to do at least), and from that file into memory not touched yet
+ * (what a restart has to do at least: every page is allocated on the way).
+ */
+static void copy_rates(size_t bytes, double *t_write, double *t_read)
+{
+	char *buf = map_anon(bytes), *dst;
+	int fd = open_tmp("bench-copy", O_RDWR | O_CREAT | O_TRUNC);
+	double t0;
+
+	fill((uint64_t *)buf, bytes / PAGE);
+
+	t0 = now();
+	write_all(fd, buf, bytes);
+	*t_write = now() - t0;
+	munmap(buf, bytes);
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		fail("lseek: %s", strerror(errno));
+	dst = map_anon(bytes);
+	t0 = now();
+	read_all(fd, dst, bytes);
+	*t_read = now() - t0;
+
+	if (check((uint64_t *)dst, bytes / PAGE) >= 0)
+		fail("the copy through tmpfs changed the data");
+	close(fd);
+	unlink_tmp("bench-copy");
+	munmap(dst, bytes);
+}
+
+/* Free space in the image directory, in bytes */
+static unsigned long long dir_free(void)
+{
+	struct statfs sf;
+
+	if (statfs(dir, &sf) < 0)
+		fail("statfs %s: %s", dir, strerror(errno));
+	return (unsigned long long)sf.f_bfree * sf.f_bsize;
+}
+
+/*
+ * The workload: touch @bytes, stop, and from there on run only as a
+ * restored program: note the time, check the memory, report, exit.
+ */
+static void workload(size_t bytes, int report)
+{
+	size_t pages = bytes / PAGE;
+	uint64_t *mem = map_anon(bytes);
+	char line[128];
+	double resumed;
+	long bad;
+	int fd, len;
+
+	fill(mem, pages);
+
+	/* Nothing the checkpoint does not handle: stdio on /dev/null */
+	fd = open("/dev/null", O_RDWR);
+	if (fd < 0)
+		_exit(WL_REPORT);
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+
+	kill(getpid(), SIGSTOP);
+
+	/* Only a restored copy gets here: the original is killed stopped */
+	resumed = now();
+	bad = check(mem, pages);
+	len = snprintf(line, sizeof(line), "%.9f %ld\n", resumed, bad);
+	if (pwrite(report, line, len, 0) != len)
+		_exit(WL_REPORT);
+	_exit(bad < 0 ? WL_OK : WL_BAD_PAGE);
+}
+
+static pid_t spawn_workload(size_t bytes)
+{
+	int report = open_tmp("bench-report", O_RDWR | O_CREAT | O_TRUNC);
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* The report is the one fd the workload keeps */
+		if (fcntl(report, F_SETFD, 0) < 0)
+			_exit(WL_REPORT);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		workload(bytes, report);
+	}
+	close(report);
+
+	if (waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status))
+		fail("the %zu MiB workload did not stop (status %#x)",
+		     bytes / MIB, status);
+	return pid;
+}
+
+/* Checkpoints the stopped @pid into bench-image: seconds, image size */
+static double do_checkpoint(pid_t pid, off_t *size)
+{
+	int img = open_tmp("bench-image", O_RDWR | O_CREAT | O_TRUNC);
+	struct stat st;
+	double t0, t;
+	long r;
+
+	t0 = now();
+	r = syscall(__NR_checkpoint, (long)pid, (long)img, 0L);
+	t = now() - t0;
+	if (r <= 0)
+		fail("checkpoint(%d): %s", pid, r < 0 ? strerror(errno) : "0");
+	if (fstat(img, &st) < 0)
+		fail("fstat: %s", strerror(errno));
+	*size = st.st_size;
+	close(img);
+	return t;
+}
+
+static void reap_killed(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	if (waitpid(pid, &status, 0) != pid)
+		fail("waitpid(%d): %s", pid, strerror(errno));
+}
+
+/*
+ * Restarts bench-image in a new process: seconds from before the fork to
+ * the moment the restored workload ran again.
+ */
+static double do_restart(size_t bytes)
+{
+	char line[128] = "";
+	double t0, resumed;
+	long bad;
+	int status, fd;
+	pid_t pid;
+
+	t0 = now();
+	pid = fork();
+	if (pid < 0)
+		fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int img = open_tmp("bench-image", O_RDONLY);
+
+		syscall(__NR_restart, 0L, (long)img, 0L);
+		_exit(WL_RESTART_ERR + errno);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		fail("waitpid(%d): %s", pid, strerror(errno));
+	if (!WIFEXITED(status))
+		fail("the restored %zu MiB workload died (status %#x)",
+		     bytes / MIB, status);
+	if (WEXITSTATUS(status) >= WL_RESTART_ERR)
+		fail("restart: %s", strerror(WEXITSTATUS(status) - WL_RESTART_ERR));
+
+	fd = open_tmp("bench-report", O_RDONLY);
+	if (read(fd, line, sizeof(line) - 1) < 0 ||
+	    sscanf(line, "%lf %ld", &resumed, &bad) != 2)
+		fail("the restored workload left no report (exit status %d)",
+		     WEXITSTATUS(status));
+	close(fd);
+	if (bad >= 0)
+		fail("after restart, page %ld of %zu MiB lost its contents",
+		     bad, bytes / MIB);
+	if (WEXITSTATUS(status) != WL_OK)
+		fail("the restored workload exited with %d", WEXITSTATUS(status));
+	return resumed - t0;
+}
+
+static void bench_memory(size_t mib, int repeat)
+{
+	double ckpt[MAX_REPEAT], rst[MAX_REPEAT], wr[MAX_REPEAT], rd[MAX_REPEAT];
+	double t_ckpt, t_rst, t_wr, t_rd;
+	size_t bytes = mib * MIB;
+	unsigned long long before = dir_free(), after;
+	off_t image = 0;
+
+	for (int i = 0; i < repeat; i++) {
+		pid_t pid;
+
+		copy_rates(bytes, &wr[i], &rd[i]);
+		pid = spawn_workload(bytes);
+		ckpt[i] = do_checkpoint(pid, &image);
+		reap_killed(pid);
+		rst[i] = do_restart(bytes);
+	}
+	unlink_tmp("bench-image");
+	unlink_tmp("bench-report");
+	/* An image or file the kernel still holds would show here */
+	after = dir_free();
+	if (after + MIB < before)
+		fail("%llu MiB of %s still in use after the %zu MiB runs",
+		     (before - after) / MIB, dir, mib);
+
+	t_ckpt = median(ckpt, repeat);
+	t_rst = median(rst, repeat);
+	t_wr = median(wr, repeat);
+	t_rd = median(rd, repeat);
+	printf("bench: memory %5zu MiB  image %7.1f MiB  "
+	       "checkpoint %7.3f s %7.0f MiB/s (%.2f of tmpfs write %6.0f MiB/s)  "
+	       "restart %7.3f s %7.0f MiB/s (%.2f of tmpfs read %6.0f MiB/s)\n",
+	       mib, (double)image / MIB,
+	       t_ckpt, mib / t_ckpt, t_wr / t_ckpt, mib / t_wr,
+	       t_rst, mib / t_rst, t_rd / t_rst, mib / t_rd);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	int repeat = 3, opt;
+
+	while ((opt = getopt(argc, argv, "r:d:")) != -1) {
+		switch (opt) {
+		case 'r':
+			repeat = atoi(optarg);
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind == argc || repeat < 1 || repeat > MAX_REPEAT)
+		goto usage;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("bench: memory: checkpoint and restart of touched private anonymous memory, to %s, median of %d\n",
+	       dir, repeat);
+	for (int i = optind; i < argc; i++) {
+		long mib = atol(argv[i]);
+
+		if (mib <= 0)
+			goto usage;
+		bench_memory(mib, repeat);
+	}
+	return 0;
+usage:
+	fprintf(stderr, "usage: %s [-r REPEAT(1-%d)] [-d DIR] MIB...\n",
+		argv[0], MAX_REPEAT);
+	return 2;
+}
