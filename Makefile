@@ -31,13 +31,16 @@ FRAGMENTS_debug   := tests/guest/guest.config tests/guest/debug.config
 KMAKE = $(MAKE) -s -C $(KSRC) O=$(KOBJ) ARCH=x86_64 \
 	$(if $(shell command -v ccache),CC="ccache gcc")
 
-.PHONY: all deps tree config kernel headers tools tests benches initramfs \
+.PHONY: all deps criu tree config kernel headers tools tests benches initramfs \
 	check demo bench shell lint patchset clean
 
 all: kernel tools tests benches
 
 deps:
 	@sh scripts/deps.sh
+
+criu:
+	@sh scripts/deps.sh criu
 
 tree: deps
 	@sh scripts/prepare-tree.sh $(REPO) $(KSRC)
@@ -65,7 +68,7 @@ benches: headers
 	@$(MAKE) -s -C tests/bench OUT=$(BENCHES) HDR=$(HDR)
 
 initramfs: tools tests benches
-	@sh tests/guest/mkinitramfs.sh $(REPO) $(BUILD) $(INITRD)
+	@CRIU=$(CRIU) sh tests/guest/mkinitramfs.sh $(REPO) $(BUILD) $(INITRD)
 
 check: VARIANT := debug
 check: kernel initramfs
@@ -74,8 +77,10 @@ check: kernel initramfs
 demo: kernel initramfs
 	@sh tests/guest/run.sh $(KIMAGE) $(INITRD) demo
 
-# The guest needs room for the largest workload and its image in tmpfs
-bench: kernel initramfs
+# The guest needs room for the largest workload and its image in tmpfs;
+# Debian's CRIU goes into the initramfs, to be measured on the same guest
+bench: CRIU := /usr/sbin/criu
+bench: criu kernel initramfs
 	@GUEST_MEM=$${GUEST_MEM:-6G} sh tests/guest/run.sh $(KIMAGE) $(INITRD) bench
 
 shell: kernel initramfs

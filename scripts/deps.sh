@@ -1,10 +1,14 @@
 #!/bin/sh
 # Install the Debian packages the build and the guest need, when missing.
 # As root it installs them; otherwise it prints the one command to run.
+# Packages only some targets need are given as arguments (make bench: criu).
+#
+# usage: deps.sh [PACKAGE...]
 set -eu
 
 PKGS="linux-source-6.12 qemu-system-x86 busybox-static sparse flex bison bc
-cpio libelf-dev libssl-dev ccache gcc libc6-dev make patch xz-utils perl git"
+cpio libelf-dev libssl-dev ccache gcc libc6-dev make patch xz-utils perl git
+$*"
 
 missing=
 for p in $PKGS; do

@@ -20,11 +20,17 @@
  * memory) are compared with: the ratio is the fraction of the copy rate
  * reached, 1.00 meaning as fast as a plain copy.
  *
+ * With -c CRIU, the same workload is also dumped and restored by CRIU
+ * (`criu dump`, then `criu restore -d`, images in DIR), timed from the
+ * command's start to the dump's end and to the restored workload's first
+ * instruction, so CRIU's figures include starting the criu binary.
+ *
  * Every figure is the median of REPEAT runs (3 by default). The output is
- * one line per size, "bench: memory ...", then "bench: done"; any failure
- * prints "bench: FAILED: why" and exits 1.
+ * one line per size, "bench: memory ...", and with -c one "bench: criu
+ * ..." line next to it; any failure prints "bench: FAILED: why" and exits 1.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -62,6 +68,7 @@
 #define WL_RESTART_ERR	100	/* restart(2) failed: 100 + errno */
 
 static const char *dir = "/tmp";
+static const char *criu;	/* the criu binary, when CRIU is compared */
 
 static void fail(const char *fmt, ...)
 {
@@ -237,6 +244,8 @@ static void workload(size_t bytes, int report)
 	long bad;
 	int fd, len;
 
+	/* A session of its own: CRIU dumps only a tree that leads its session */
+	setsid();
 	fill(mem, pages);
 
 	/* Nothing the checkpoint does not handle: stdio on /dev/null */
@@ -357,13 +366,178 @@ static double do_restart(size_t bytes)
 	return resumed - t0;
 }
 
+/* ------------------------------------------------------------------ */
+/* CRIU, on the same workload                                          */
+/* ------------------------------------------------------------------ */
+
+static void tmp_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", dir, name);
+}
+
+/* Empties (creating it if needed) the CRIU image directory: its size */
+static off_t criu_dir(int remove)
+{
+	char path[512], file[1024];
+	struct dirent *de;
+	struct stat st;
+	off_t size = 0;
+	DIR *d;
+
+	tmp_path(path, sizeof(path), "bench-criu");
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		fail("mkdir %s: %s", path, strerror(errno));
+	d = opendir(path);
+	if (!d)
+		fail("opendir %s: %s", path, strerror(errno));
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+		if (remove)
+			unlink(file);
+		else if (stat(file, &st) == 0)
+			size += st.st_size;
+	}
+	closedir(d);
+	return size;
+}
+
+/* Prints the last lines of a CRIU log after a failure */
+static void criu_log_tail(const char *log)
+{
+	char line[512], tail[8][512];
+	int n = 0;
+	FILE *f = fopen(log, "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		snprintf(tail[n++ % 8], sizeof(tail[0]), "%s", line);
+	fclose(f);
+	for (int i = n > 8 ? n - 8 : 0; i < n; i++)
+		printf("bench:   %s: %s", log, tail[i % 8]);
+}
+
+/* Runs criu with @args (NULL-terminated, after the command): exit status */
+static int run_criu(const char *cmd, const char *log, char *const args[])
+{
+	char *argv[32];
+	int argc = 0, status;
+	pid_t pid;
+
+	argv[argc++] = (char *)criu;
+	argv[argc++] = (char *)cmd;
+	for (int i = 0; args[i] && argc < 28; i++)
+		argv[argc++] = args[i];
+	argv[argc++] = "-o";
+	argv[argc++] = (char *)log;
+	argv[argc] = NULL;
+
+	pid = fork();
+	if (pid < 0)
+		fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execv(criu, argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		fail("waitpid(criu): %s", strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		criu_log_tail(log);
+		fail("criu %s: status %#x (log above)", cmd, status);
+	}
+	return 0;
+}
+
+/* criu dump of the stopped @pid: seconds, image size; the task dies */
+static double criu_dump(pid_t pid, off_t *size)
+{
+	char pidstr[16], images[512], log[512];
+	char *args[] = { "-t", pidstr, "-D", images, "--shell-job", NULL };
+	double t0, t;
+
+	snprintf(pidstr, sizeof(pidstr), "%d", pid);
+	tmp_path(images, sizeof(images), "bench-criu");
+	tmp_path(log, sizeof(log), "bench-criu-dump.log");
+	criu_dir(1);
+
+	t0 = now();
+	run_criu("dump", log, args);
+	t = now() - t0;
+	*size = criu_dir(0);
+	return t;
+}
+
+/*
+ * criu restore of the dumped workload, as a child of this process (-S):
+ * seconds from the command's start to the moment the workload ran again.
+ */
+static double criu_restore(size_t bytes)
+{
+	char images[512], log[512], pidfile[512], line[128] = "";
+	char *args[] = { "-D", images, "--shell-job", "-d", "-S",
+			 "--pidfile", pidfile, NULL };
+	double t0, resumed;
+	int status, fd;
+	long bad;
+	pid_t pid;
+	FILE *f;
+
+	tmp_path(images, sizeof(images), "bench-criu");
+	tmp_path(log, sizeof(log), "bench-criu-restore.log");
+	tmp_path(pidfile, sizeof(pidfile), "bench-criu.pid");
+	unlink(pidfile);
+
+	t0 = now();
+	run_criu("restore", log, args);
+	f = fopen(pidfile, "r");
+	if (!f || fscanf(f, "%d", &pid) != 1)
+		fail("criu restore left no pid in %s", pidfile);
+	fclose(f);
+	/* A workload dumped stopped comes back stopped */
+	kill(pid, SIGCONT);
+	if (waitpid(pid, &status, 0) != pid)
+		fail("waitpid(%d) after criu restore: %s", pid, strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != WL_OK)
+		fail("the %zu MiB workload restored by criu ended with status %#x",
+		     bytes / MIB, status);
+
+	fd = open_tmp("bench-report", O_RDONLY);
+	if (read(fd, line, sizeof(line) - 1) < 0 ||
+	    sscanf(line, "%lf %ld", &resumed, &bad) != 2 || bad >= 0)
+		fail("the workload restored by criu reported \"%s\"", line);
+	close(fd);
+	unlink(pidfile);
+	return resumed - t0;
+}
+
+static void criu_cleanup(void)
+{
+	char path[512];
+
+	criu_dir(1);
+	tmp_path(path, sizeof(path), "bench-criu");
+	rmdir(path);
+	tmp_path(path, sizeof(path), "bench-criu-dump.log");
+	unlink(path);
+	tmp_path(path, sizeof(path), "bench-criu-restore.log");
+	unlink(path);
+}
+
 static void bench_memory(size_t mib, int repeat)
 {
 	double ckpt[MAX_REPEAT], rst[MAX_REPEAT], wr[MAX_REPEAT], rd[MAX_REPEAT];
-	double t_ckpt, t_rst, t_wr, t_rd;
+	double cdump[MAX_REPEAT], crst[MAX_REPEAT];
+	double t_ckpt, t_rst, t_wr, t_rd, t_cdump, t_crst;
 	size_t bytes = mib * MIB;
 	unsigned long long before = dir_free(), after;
-	off_t image = 0;
+	off_t image = 0, criu_image = 0;
 
 	for (int i = 0; i < repeat; i++) {
 		pid_t pid;
@@ -373,7 +547,16 @@ static void bench_memory(size_t mib, int repeat)
 		ckpt[i] = do_checkpoint(pid, &image);
 		reap_killed(pid);
 		rst[i] = do_restart(bytes);
+
+		if (!criu)
+			continue;
+		pid = spawn_workload(bytes);
+		cdump[i] = criu_dump(pid, &criu_image);
+		reap_killed(pid);
+		crst[i] = criu_restore(bytes);
 	}
+	if (criu)
+		criu_cleanup();
 	unlink_tmp("bench-image");
 	unlink_tmp("bench-report");
 	/* An image or file the kernel still holds would show here */
@@ -392,6 +575,16 @@ static void bench_memory(size_t mib, int repeat)
 	       mib, (double)image / MIB,
 	       t_ckpt, mib / t_ckpt, t_wr / t_ckpt, mib / t_wr,
 	       t_rst, mib / t_rst, t_rd / t_rst, mib / t_rd);
+	if (criu) {
+		t_cdump = median(cdump, repeat);
+		t_crst = median(crst, repeat);
+		printf("bench: criu   %5zu MiB  image %7.1f MiB  "
+		       "dump       %7.3f s %7.0f MiB/s (checkpoint is %.2fx as fast)  "
+		       "restore %7.3f s %7.0f MiB/s (restart is %.2fx as fast)\n",
+		       mib, (double)criu_image / MIB,
+		       t_cdump, mib / t_cdump, t_cdump / t_ckpt,
+		       t_crst, mib / t_crst, t_crst / t_rst);
+	}
 	fflush(stdout);
 }
 
@@ -399,13 +592,16 @@ int main(int argc, char **argv)
 {
 	int repeat = 3, opt;
 
-	while ((opt = getopt(argc, argv, "r:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:d:c:")) != -1) {
 		switch (opt) {
 		case 'r':
 			repeat = atoi(optarg);
 			break;
 		case 'd':
 			dir = optarg;
+			break;
+		case 'c':
+			criu = optarg;
 			break;
 		default:
 			goto usage;
@@ -426,7 +622,7 @@ int main(int argc, char **argv)
 	}
 	return 0;
 usage:
-	fprintf(stderr, "usage: %s [-r REPEAT(1-%d)] [-d DIR] MIB...\n",
+	fprintf(stderr, "usage: %s [-r REPEAT(1-%d)] [-d DIR] [-c CRIU] MIB...\n",
 		argv[0], MAX_REPEAT);
 	return 2;
 }

@@ -1,11 +1,12 @@
 #!/bin/sh
 # Build the guest initramfs: busybox, /init, the tools, the tests and the
 # example programs (in /examples: not tests, the guest does not run them)
-# and the benchmarks (in /bench, run by `make bench` only).
+# and the benchmarks (in /bench, run by `make bench` only; with CRIU set
+# to a criu binary, that too, to compare with).
 # The archive is made by the kernel's own gen_init_cpio from a list, so
 # device nodes need no root and the result does not depend on the host.
 #
-# usage: mkinitramfs.sh REPO BUILD OUT.cpio
+# usage: [CRIU=/usr/sbin/criu] mkinitramfs.sh REPO BUILD OUT.cpio
 set -eu
 
 REPO=$1
@@ -49,6 +50,19 @@ fi
 		[ -f "$e" ] && [ -x "$e" ] || continue
 		echo "file /examples/$(basename "$e") $e 0755 0 0"
 	done
+	# CRIU for make bench (CRIU=/usr/sbin/criu): the binary, its
+	# libraries where Debian's loader looks without a cache, the loader
+	if [ -n "${CRIU:-}" ]; then
+		echo "dir /usr/lib 0755 0 0"
+		echo "dir /usr/lib/x86_64-linux-gnu 0755 0 0"
+		echo "dir /lib64 0755 0 0"
+		echo "file /usr/sbin/criu $CRIU 0755 0 0"
+		echo "file /lib64/ld-linux-x86-64.so.2 $(readlink -f /lib64/ld-linux-x86-64.so.2) 0755 0 0"
+		ldd "$CRIU" | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }' |
+		while read -r so path; do
+			echo "file /usr/lib/x86_64-linux-gnu/$so $(readlink -f "$path") 0755 0 0"
+		done
+	fi
 	for b in "$BUILD"/bench/*; do
 		[ -f "$b" ] && [ -x "$b" ] || continue
 		echo "file /bench/$(basename "$b") $b 0755 0 0"
