@@ -36,6 +36,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,27 +165,18 @@ static void unlink_tmp(const char *name)
 	unlink(path);
 }
 
-static void write_all(int fd, const char *buf, size_t len)
+/* Moves @len bytes between @buf and @fd, 1 MiB at a time, as dd does */
+static void copy_all(int fd, char *buf, size_t len, bool to_file)
 {
 	while (len) {
-		ssize_t n = write(fd, buf, len < CHUNK ? len : CHUNK);
+		size_t n = len < CHUNK ? len : CHUNK;
+		ssize_t r = to_file ? write(fd, buf, n) : read(fd, buf, n);
 
-		if (n <= 0)
-			fail("write: %s", n < 0 ? strerror(errno) : "short");
-		buf += n;
-		len -= n;
-	}
-}
-
-static void read_all(int fd, char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = read(fd, buf, len < CHUNK ? len : CHUNK);
-
-		if (n <= 0)
-			fail("read: %s", n < 0 ? strerror(errno) : "short");
-		buf += n;
-		len -= n;
+		if (r <= 0)
+			fail("%s: %s", to_file ? "write" : "read",
+			     r < 0 ? strerror(errno) : "short");
+		buf += r;
+		len -= r;
 	}
 }
 
@@ -203,7 +195,7 @@ static void copy_rates(size_t bytes, double *t_write, double *t_read)
 	fill((uint64_t *)buf, bytes / PAGE);
 
 	t0 = now();
-	write_all(fd, buf, bytes);
+	copy_all(fd, buf, bytes, true);
 	*t_write = now() - t0;
 	munmap(buf, bytes);
 
@@ -211,7 +203,7 @@ static void copy_rates(size_t bytes, double *t_write, double *t_read)
 		fail("lseek: %s", strerror(errno));
 	dst = map_anon(bytes);
 	t0 = now();
-	read_all(fd, dst, bytes);
+	copy_all(fd, dst, bytes, false);
 	*t_read = now() - t0;
 
 	if (check((uint64_t *)dst, bytes / PAGE) >= 0)
