@@ -2,10 +2,11 @@
 /*
  * Checkpoint/restart: the checkpoint orchestrator.
  *
- * Writes the image in order: header, architecture header, the state of
- * the task, kind after kind as ckpt_task_kinds[] lists them, trailer. The
- * kinds of state are saved by their own files; this one only sequences
- * them and turns a failure into an error record.
+ * Writes the image in order: header, architecture header, the tree of
+ * tasks (tree.c), the state of each task, kind after kind as
+ * ckpt_task_kinds[] lists them, trailer. The kinds of state are saved by
+ * their own files; this one only sequences them and turns a failure into
+ * an error record.
  */
 #include <linux/atomic.h>
 #include <linux/checkpoint.h>
@@ -14,6 +15,7 @@
 #include <linux/nsproxy.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/utsname.h>
@@ -94,32 +96,59 @@ static int checkpoint_task_kinds(struct ckpt_ctx *ctx, struct task_struct *t)
 }
 
 /*
- * The target is stopped or frozen, or is current. A stopped task cannot
- * run until it is woken, but the check in sys.c is only a snapshot: pin
- * it by its context switch count, which must not move while its state is
- * read, so that a task woken meanwhile is refused instead of saved torn.
+ * The tasks are stopped or frozen, or one of them is current. A stopped
+ * task cannot run until it is woken, but the checks of the system call
+ * are only a snapshot: pin each by its context switch count, which must
+ * not move while the state is read, so that a task woken meanwhile is
+ * refused instead of saved torn.
  */
+static int checkpoint_pin(struct ckpt_ctx *ctx, struct task_struct *t,
+			  unsigned long *ncsw)
+{
+	int ret = ckpt_may_checkpoint(t);
+
+	if (ret) {
+		ckpt_err(ctx, ret, "pid %d: %s", task_pid_vnr(t),
+			 ret == -EBUSY ? "neither stopped nor frozen" :
+			 ret == -EPERM ? "may not be checkpointed by the caller" :
+			 "is exiting");
+		return ret;
+	}
+	if (t == current)
+		return 0;
+	*ncsw = wait_task_inactive(t, CKPT_STOPPED_STATES);
+	if (*ncsw)
+		return 0;
+	ckpt_err(ctx, -EBUSY, "pid %d: is running", task_pid_vnr(t));
+	return -EBUSY;
+}
+
 static int checkpoint_tasks(struct ckpt_ctx *ctx)
 {
-	struct task_struct *t = ctx->root;
-	unsigned long ncsw = 0;
-	int ret;
+	unsigned long *ncsw;
+	unsigned int i;
+	int ret = 0;
 
-	if (t != current) {
-		ncsw = wait_task_inactive(t, CKPT_STOPPED_STATES);
-		if (!ncsw) {
-			ckpt_err(ctx, -EBUSY, "pid %d: is running",
-				 ctx->root_pid);
-			return -EBUSY;
+	ncsw = kvcalloc(ctx->nr_tasks, sizeof(*ncsw), GFP_KERNEL);
+	if (!ncsw)
+		return -ENOMEM;
+	for (i = 0; i < ctx->nr_tasks && !ret; i++)
+		ret = checkpoint_pin(ctx, ctx->tasks[i], &ncsw[i]);
+	if (!ret)
+		ret = ckpt_tree_write(ctx);
+	for (i = 0; i < ctx->nr_tasks && !ret; i++)
+		ret = checkpoint_task_kinds(ctx, ctx->tasks[i]);
+	for (i = 0; i < ctx->nr_tasks && !ret; i++) {
+		struct task_struct *t = ctx->tasks[i];
+
+		if (t != current &&
+		    wait_task_inactive(t, CKPT_STOPPED_STATES) != ncsw[i]) {
+			ckpt_err(ctx, -EBUSY, "pid %d: ran during the checkpoint",
+				 task_pid_vnr(t));
+			ret = -EBUSY;
 		}
 	}
-	ret = checkpoint_task_kinds(ctx, t);
-	if (!ret && t != current &&
-	    wait_task_inactive(t, CKPT_STOPPED_STATES) != ncsw) {
-		ckpt_err(ctx, -EBUSY, "pid %d: ran during the checkpoint",
-			 ctx->root_pid);
-		ret = -EBUSY;
-	}
+	kvfree(ncsw);
 	return ret;
 }
 
@@ -135,7 +164,7 @@ static int checkpoint_write_trailer(struct ckpt_ctx *ctx)
 }
 
 /**
- * ckpt_do_checkpoint() - write the image of ctx->root to ctx->file
+ * ckpt_do_checkpoint() - write the image of ctx->root (and its tree) to ctx->file
  * @ctx: checkpoint context, with the target checked and held
  *
  * On failure the image ends with a CKPT_HDR_ERROR record naming the
@@ -152,6 +181,8 @@ long ckpt_do_checkpoint(struct ckpt_ctx *ctx)
 	ret = checkpoint_write_header(ctx);
 	if (!ret)
 		ret = ckpt_arch_write_header(ctx);
+	if (!ret)
+		ret = ckpt_tree_collect(ctx);
 	if (!ret)
 		ret = checkpoint_tasks(ctx);
 	if (!ret)

@@ -129,7 +129,8 @@ static int restore_task_kinds(struct ckpt_ctx *ctx)
 	return ret;
 }
 
-static int restore_tasks(struct ckpt_ctx *ctx)
+/* A failed checkpoint ends in an error record where state would follow */
+static int restore_check_not_failed(struct ckpt_ctx *ctx)
 {
 	u32 type;
 	int ret;
@@ -141,7 +142,16 @@ static int restore_tasks(struct ckpt_ctx *ctx)
 		ckpt_err(ctx, -EINVAL, "image of a failed checkpoint");
 		return -EINVAL;
 	}
-	ret = restore_check_caller(ctx);
+	return 0;
+}
+
+static int restore_tasks(struct ckpt_ctx *ctx)
+{
+	int ret;
+
+	ret = restore_check_not_failed(ctx);
+	if (!ret)
+		ret = restore_check_caller(ctx);
 	if (!ret)
 		ret = restore_task_kinds(ctx);
 	return ret;
@@ -165,6 +175,10 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 	ret = restore_read_header(ctx);
 	if (!ret)
 		ret = ckpt_arch_read_header(ctx);
+	if (!ret)
+		ret = restore_check_not_failed(ctx);
+	if (!ret)
+		ret = ckpt_tree_read(ctx);
 	if (!ret)
 		ret = restore_tasks(ctx);
 	if (ret && ctx->err_errno)

@@ -53,6 +53,7 @@ void ckpt_ctx_free(struct ckpt_ctx *ctx)
 	if (!ctx)
 		return;
 	ckpt_objhash_free(ctx);
+	ckpt_tree_free(ctx);
 	if (ctx->root)
 		put_task_struct(ctx->root);
 	fput(ctx->file);
@@ -80,10 +81,17 @@ void ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...)
 	va_end(args);
 }
 
-/* A task can be checkpointed by current if it could be ptrace-attached
+/**
+ * ckpt_may_checkpoint() - whether current may checkpoint a task now
+ * @task: a task of the image
+ *
+ * A task can be checkpointed by current if it could be ptrace-attached
  * and, unless it is current, if it cannot run while its state is read.
+ *
+ * Return: 0, -ESRCH if it is exiting, -EPERM if it may not be attached or
+ * is a kernel thread, -EBUSY if it is neither current, stopped nor frozen.
  */
-static int ckpt_may_checkpoint(struct task_struct *task)
+int ckpt_may_checkpoint(struct task_struct *task)
 {
 	if (task->flags & PF_EXITING)
 		return -ESRCH;
@@ -140,6 +148,13 @@ SYSCALL_DEFINE3(checkpoint, pid_t, pid, int, fd, unsigned long, flags)
 	if (!task)
 		goto out_fd;
 	ret = ckpt_may_checkpoint(task);
+	/*
+	 * The tasks of a container are checked once they are collected, where
+	 * an error record can name the one that runs; a running target that
+	 * is not a container's init is then refused as such.
+	 */
+	if (ret == -EBUSY && !(flags & CHECKPOINT_SUBTREE))
+		ret = 0;
 	if (ret)
 		goto out_task;
 

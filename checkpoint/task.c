@@ -48,15 +48,6 @@ static u64 ckpt_cap(kernel_cap_t cap)
 static int checkpoint_task_check(struct ckpt_ctx *ctx, struct task_struct *t,
 				 pid_t pid)
 {
-	if (get_nr_threads(t) > 1) {
-		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: has %d threads", pid,
-			 get_nr_threads(t));
-		return -EOPNOTSUPP;
-	}
-	if (!list_empty(&t->children)) {
-		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: has child processes", pid);
-		return -EOPNOTSUPP;
-	}
 	if (t->ptrace) {
 		ckpt_err(ctx, -EBUSY, "pid %d: is being traced", pid);
 		return -EBUSY;
@@ -170,8 +161,8 @@ static int checkpoint_rlimits(struct ckpt_ctx *ctx, struct task_struct *t)
  * @ctx: checkpoint context
  * @task: the task, stopped or current
  *
- * Refuses a task with state this series cannot save yet: other threads,
- * children, a tracer, a 32-bit ABI, seccomp filters, semaphore undo lists.
+ * Refuses a task with state this series cannot save yet: a tracer, a
+ * 32-bit ABI, seccomp filters, semaphore undo lists.
  *
  * Return: 0 or a negative errno.
  */

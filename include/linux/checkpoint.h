@@ -12,6 +12,7 @@
 
 struct file;
 struct page;
+struct pid_namespace;
 struct task_struct;
 struct ckpt_objhash;
 struct ckpt_rst_task;
@@ -46,6 +47,10 @@ enum ckpt_op {
  *	such as pipes that have none
  * @root: the task checkpoint(2) was asked for, or the restarting task
  * @root_pid: pid of @root in the caller's pid namespace
+ * @tasks: checkpoint: the tasks of the image, in tree order, @root first,
+ *	each with a reference
+ * @nr_tasks: checkpoint: how many
+ * @pid_ns: checkpoint: the pid namespace the image's pids are taken in
  * @objhash: shared objects met so far, by address and by objref
  * @nr_records: records read or written so far
  * @peek: restart: the header of the next record, read ahead
@@ -72,6 +77,9 @@ struct ckpt_ctx {
 	loff_t *ppos;
 	struct task_struct *root;
 	pid_t root_pid;
+	struct task_struct **tasks;
+	unsigned int nr_tasks;
+	struct pid_namespace *pid_ns;
 	struct ckpt_objhash *objhash;
 	u32 nr_records;
 	struct ckpt_hdr peek;
@@ -94,6 +102,7 @@ struct ckpt_ctx {
 struct ckpt_ctx *ckpt_ctx_alloc(enum ckpt_op op, struct file *file,
 				unsigned long flags);
 void ckpt_ctx_free(struct ckpt_ctx *ctx);
+int ckpt_may_checkpoint(struct task_struct *task);
 __printf(3, 4)
 void ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...);
 
@@ -214,6 +223,12 @@ int ckpt_arch_commit_cpu(struct ckpt_ctx *ctx);
 void ckpt_arch_cleanup_cpu(struct ckpt_ctx *ctx);
 bool ckpt_arch_in_syscall_restart(struct task_struct *task, bool *restart_block);
 bool ckpt_arch_task_supported(struct task_struct *task);
+
+/* tree.c */
+int ckpt_tree_collect(struct ckpt_ctx *ctx);
+void ckpt_tree_free(struct ckpt_ctx *ctx);
+int ckpt_tree_write(struct ckpt_ctx *ctx);
+int ckpt_tree_read(struct ckpt_ctx *ctx);
 
 /* checkpoint.c, restart.c: the two orchestrators */
 long ckpt_do_checkpoint(struct ckpt_ctx *ctx);

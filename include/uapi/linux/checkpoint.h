@@ -10,9 +10,10 @@
  * in the header; little-endian for x86_64, the only one so far), so that
  * the same image decodes the same way in the kernel and in user space.
  *
- * A stream is: one CKPT_HDR_HEADER, one CKPT_HDR_HEADER_ARCH, the state
- * records, one CKPT_HDR_TRAILER. A checkpoint that fails writes a
- * CKPT_HDR_ERROR record naming the cause and stops; such an image has
+ * A stream is: one CKPT_HDR_HEADER, one CKPT_HDR_HEADER_ARCH, one
+ * CKPT_HDR_TREE listing the tasks, the state records of each task in the
+ * order of the tree, one CKPT_HDR_TRAILER. A checkpoint that fails writes
+ * a CKPT_HDR_ERROR record naming the cause and stops; such an image has
  * no trailer and cannot be restarted.
  *
  * The state of one task is, in this order: CKPT_HDR_TASK, CKPT_HDR_CREDS,
@@ -34,7 +35,11 @@
 
 #include <linux/types.h>
 
-/* checkpoint(2) flags */
+/*
+ * checkpoint(2) flags. Without CHECKPOINT_SUBTREE, pid must be the init of
+ * a pid namespace other than the initial one and the caller's own (unless
+ * the caller is that init), and the whole namespace is taken.
+ */
 #define CHECKPOINT_SUBTREE	0x1UL	/* the task and all its descendants */
 #define CHECKPOINT_FLAGS_ALL	(CHECKPOINT_SUBTREE)
 
@@ -47,7 +52,7 @@
 #define CKPT_MAGIC_TAIL		0x00646e6574706b63ULL
 
 /* Bumped on any incompatible change to the records below */
-#define CKPT_FORMAT_VERSION	1
+#define CKPT_FORMAT_VERSION	2
 
 /* Records are padded to this alignment in the stream */
 #define CKPT_RECORD_ALIGN	8
@@ -66,6 +71,7 @@ enum ckpt_hdr_type {
 	CKPT_HDR_HEADER_ARCH = 2,	/* struct ckpt_hdr_header_arch_x86_64 */
 	CKPT_HDR_ERROR = 3,		/* struct ckpt_hdr_error + message */
 	CKPT_HDR_TRAILER = 4,		/* struct ckpt_hdr_trailer */
+	CKPT_HDR_TREE = 5,		/* struct ckpt_hdr_tree + tasks */
 
 	/* 100-199: a task, its identity and its own state */
 	CKPT_HDR_TASK = 100,		/* struct ckpt_hdr_task */
@@ -196,6 +202,70 @@ struct ckpt_hdr_trailer {
 	__u64 ckpt_id;
 	__u32 nr_records;
 	__u32 __pad;
+};
+
+/* struct ckpt_hdr_tree.flags */
+#define CKPT_TREE_CONTAINER	0x1	/* the root is the init of its pid ns */
+
+/* struct ckpt_tree_task.flags */
+#define CKPT_TREE_ZOMBIE	0x1	/* exited, not reaped: @exit_code */
+#define CKPT_TREE_STOPPED	0x2	/* stopped by job control */
+#define CKPT_TREE_PGID_OUTSIDE	0x4	/* @pgid names no process of the image */
+#define CKPT_TREE_SID_OUTSIDE	0x8	/* @sid names no process of the image */
+
+/**
+ * struct ckpt_tree_task - one task of the image, as the tree record lists it
+ * @pid: thread id, in the pid namespace the image's pids are taken in
+ *	(the root's own for a container, the checkpointer's for a subtree)
+ * @tgid: thread group id (pid of the process)
+ * @ppid: pid of the parent process, 0 for the root
+ * @ptid: thread id of the parent thread (the one that created this task)
+ * @pgid: process group id
+ * @sid: session id
+ * @flags: CKPT_TREE_* flags
+ * @exit_code: for a zombie, the status wait(2) returns
+ * @exit_signal: signal the parent gets when the task exits
+ * @share_mm: 1 + index of the first task in the tree with the same address
+ *	space, or 0 if this is that task (likewise for the three below)
+ * @share_files: same for the descriptor table
+ * @share_fs: same for root, working directory and umask
+ * @share_sighand: same for the signal handlers
+ * @__pad: zero
+ */
+struct ckpt_tree_task {
+	__s32 pid;
+	__s32 tgid;
+	__s32 ppid;
+	__s32 ptid;
+	__s32 pgid;
+	__s32 sid;
+	__u32 flags;
+	__s32 exit_code;
+	__u32 exit_signal;
+	__u32 share_mm;
+	__u32 share_files;
+	__u32 share_fs;
+	__u32 share_sighand;
+	__u32 __pad;
+};
+
+/* Most tasks an image holds */
+#define CKPT_TREE_MAX_TASKS	32768
+
+/**
+ * struct ckpt_hdr_tree - the tasks of the image, before any task's state
+ * @h: record header (CKPT_HDR_TREE)
+ * @nr_tasks: number of tasks that follow
+ * @flags: CKPT_TREE_CONTAINER
+ * @tasks: the tasks: every process before its children, every thread
+ *	right after the thread that leads its group; the state records of
+ *	the tasks follow the tree in the same order
+ */
+struct ckpt_hdr_tree {
+	struct ckpt_hdr h;
+	__u32 nr_tasks;
+	__u32 flags;
+	struct ckpt_tree_task tasks[];
 };
 
 #define CKPT_COMM_LEN	16	/* TASK_COMM_LEN */

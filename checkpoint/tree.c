@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart: the set of tasks an image holds, and its tree record.
+ *
+ * Checkpoint collects the tasks first: the root and, with
+ * CHECKPOINT_SUBTREE, all its descendants; without it the root must be
+ * the init of a pid namespace and the whole namespace is taken. Processes
+ * come before their children, each thread right after its group's
+ * leader. The CKPT_HDR_TREE record lists them, with the relations that a
+ * restart has to rebuild before any task's state is read, and the state
+ * records of the tasks follow in the same order.
+ */
+#include <linux/checkpoint.h>
+#include <linux/errno.h>
+#include <linux/fdtable.h>
+#include <linux/fs_struct.h>
+#include <linux/mm_types.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/bsearch.h>
+
+/* Attempts at collecting a tree that keeps changing (tasks outside exit) */
+#define CKPT_TREE_TRIES		3
+
+/* The first child of a thread of a process, from thread @t on */
+static struct task_struct *tree_first_child(struct task_struct *t)
+{
+	for (; t; t = __next_thread(t))
+		if (!list_empty(&t->children))
+			return list_first_entry(&t->children,
+						struct task_struct, sibling);
+	return NULL;
+}
+
+/* The parent of @t; tasklist_lock is held */
+static struct task_struct *tree_parent(struct task_struct *t)
+{
+	return rcu_dereference_protected(t->real_parent,
+					 lockdep_is_held(&tasklist_lock));
+}
+
+/* The child of the same process that comes after @c, or NULL */
+static struct task_struct *tree_next_sibling(struct task_struct *c)
+{
+	struct task_struct *t = tree_parent(c);
+
+	if (!list_is_last(&c->sibling, &t->children))
+		return list_next_entry(c, sibling);
+	return tree_first_child(__next_thread(t));
+}
+
+/*
+ * Walks the processes below @root depth first, each followed by its
+ * threads, and stores the first @max tasks with a reference each. Returns
+ * how many there are, or @max + 1 once there are more. Called with
+ * tasklist_lock held, which keeps the lists still, and with @root a
+ * process leader still in the tree, which keeps the walk below it.
+ */
+static unsigned int tree_walk(struct task_struct *root,
+			      struct task_struct **out, unsigned int max)
+{
+	struct task_struct *p = root, *t, *c;
+	unsigned int n = 0;
+
+	for (;;) {
+		/* Reaped already, only not unlinked yet: not a task to save */
+		if (p->exit_state != EXIT_DEAD) {
+			for_each_thread(p, t) {
+				if (n == max)
+					return max + 1;
+				if (out)
+					out[n] = get_task_struct(t);
+				n++;
+			}
+		}
+		c = tree_first_child(p);
+		if (c) {
+			p = c;
+			continue;
+		}
+		for (c = NULL; p != root; p = tree_parent(p)->group_leader) {
+			c = tree_next_sibling(p);
+			if (c)
+				break;
+		}
+		if (!c)
+			return n;
+		p = c;
+	}
+}
+
+static void tree_put_tasks(struct task_struct **tasks, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		put_task_struct(tasks[i]);
+	kvfree(tasks);
+}
+
+/*
+ * The walk needs a root that is still a process leader in the tree: one
+ * that exited and was reaped, or a leader replaced by another thread's
+ * exec, is not. Called with tasklist_lock held.
+ */
+static bool tree_root_ok(struct task_struct *root)
+{
+	return pid_alive(root) && thread_group_leader(root) &&
+	       root->exit_state != EXIT_DEAD;
+}
+
+/* Walks the tree of @root under tasklist_lock: see tree_walk() */
+static unsigned int tree_walk_locked(struct task_struct *root,
+				     struct task_struct **out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	read_lock(&tasklist_lock);
+	if (tree_root_ok(root))
+		n = tree_walk(root, out, max);
+	read_unlock(&tasklist_lock);
+	return n;
+}
+
+/* Counts, allocates, collects: again if the tree changed in between */
+static int tree_collect_tasks(struct ckpt_ctx *ctx)
+{
+	struct task_struct **tasks;
+	unsigned int n, got, tries;
+
+	for (tries = 0; tries < CKPT_TREE_TRIES; tries++) {
+		n = tree_walk_locked(ctx->root, NULL, CKPT_TREE_MAX_TASKS);
+		if (!n) {
+			ckpt_err(ctx, -ESRCH, "pid %d: is gone", ctx->root_pid);
+			return -ESRCH;
+		}
+		if (n > CKPT_TREE_MAX_TASKS) {
+			ckpt_err(ctx, -E2BIG, "pid %d: more than %u tasks",
+				 ctx->root_pid, CKPT_TREE_MAX_TASKS);
+			return -E2BIG;
+		}
+		tasks = kvcalloc(n, sizeof(*tasks), GFP_KERNEL);
+		if (!tasks)
+			return -ENOMEM;
+		got = tree_walk_locked(ctx->root, tasks, n);
+		if (got == n) {
+			ctx->tasks = tasks;
+			ctx->nr_tasks = n;
+			return 0;
+		}
+		tree_put_tasks(tasks, min(got, n));
+	}
+	ckpt_err(ctx, -EBUSY, "pid %d: the tree kept changing", ctx->root_pid);
+	return -EBUSY;
+}
+
+/* The namespace the image's pids are taken in, or an error */
+static int tree_pid_ns(struct ckpt_ctx *ctx)
+{
+	struct task_struct *root = ctx->root;
+	struct pid_namespace *ns;
+	int ret = 0;
+
+	if (!thread_group_leader(root)) {
+		ckpt_err(ctx, -EINVAL, "pid %d: is a thread, not a process",
+			 ctx->root_pid);
+		return -EINVAL;
+	}
+	if (ctx->flags & CHECKPOINT_SUBTREE) {
+		ctx->pid_ns = get_pid_ns(task_active_pid_ns(current));
+		return 0;
+	}
+	/* A container's init may run, and exit, until it is pinned */
+	rcu_read_lock();
+	ns = task_active_pid_ns(root);
+	if (!ns) {
+		ckpt_err(ctx, -ESRCH, "pid %d: is gone", ctx->root_pid);
+		ret = -ESRCH;
+	} else if (ns == &init_pid_ns || ns->child_reaper != root ||
+		   /* its own namespace, unless it is the init itself */
+		   (ns == task_active_pid_ns(current) && root != current)) {
+		ckpt_err(ctx, -EINVAL,
+			 "pid %d: not the init of a pid namespace (CHECKPOINT_SUBTREE takes a process and its descendants)",
+			 ctx->root_pid);
+		ret = -EINVAL;
+	} else {
+		ctx->pid_ns = get_pid_ns(ns);
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/* Whether @t is one of the collected tasks */
+static bool tree_has_task(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_tasks; i++)
+		if (ctx->tasks[i] == t)
+			return true;
+	return false;
+}
+
+/*
+ * A container is its whole pid namespace: a task that entered it with
+ * setns() and forked is in it without descending from its init, and the
+ * image would leave it out. Find the first such task, if any.
+ */
+static pid_t tree_container_stray(struct ckpt_ctx *ctx)
+{
+	struct pid_namespace *ns = ctx->pid_ns;
+	unsigned int nr_found = 0;
+	struct task_struct *t;
+	pid_t nr = 1, stray = 0;
+	struct pid *pid;
+
+	rcu_read_lock();
+	while ((pid = find_ge_pid(nr, ns))) {
+		nr = pid_nr_ns(pid, ns);
+		t = pid_task(pid, PIDTYPE_PID);
+		if (t && t->exit_state != EXIT_DEAD) {
+			nr_found++;
+			if (nr_found > ctx->nr_tasks || !tree_has_task(ctx, t)) {
+				stray = nr;
+				break;
+			}
+		}
+		nr++;
+	}
+	rcu_read_unlock();
+	return stray;
+}
+
+/* Restart rebuilds one task so far: refuse more, naming the reason */
+static int tree_supported(struct ckpt_ctx *ctx)
+{
+	int threads = get_nr_threads(ctx->root);
+
+	if (ctx->nr_tasks == 1)
+		return 0;
+	if (threads > 1)
+		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: has %d threads",
+			 ctx->root_pid, threads);
+	else
+		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: has child processes",
+			 ctx->root_pid);
+	return -EOPNOTSUPP;
+}
+
+/**
+ * ckpt_tree_collect() - find the tasks to checkpoint
+ * @ctx: checkpoint context, with @ctx->root held
+ *
+ * Fills @ctx->tasks (@ctx->root first) and @ctx->pid_ns. The tasks are
+ * not checked here: each kind of state refuses what it cannot save. For
+ * now a tree of more than one task is refused with -EOPNOTSUPP.
+ *
+ * Return: 0 or a negative errno, reported with ckpt_err().
+ */
+int ckpt_tree_collect(struct ckpt_ctx *ctx)
+{
+	int ret;
+
+	ret = tree_pid_ns(ctx);
+	if (!ret)
+		ret = tree_collect_tasks(ctx);
+	if (!ret && !(ctx->flags & CHECKPOINT_SUBTREE)) {
+		pid_t stray = tree_container_stray(ctx);
+
+		if (stray) {
+			ckpt_err(ctx, -EOPNOTSUPP,
+				 "pid %d of the container: not a descendant of its init",
+				 stray);
+			ret = -EOPNOTSUPP;
+		}
+	}
+	if (!ret)
+		ret = tree_supported(ctx);
+	return ret;
+}
+
+/**
+ * ckpt_tree_free() - drop what ckpt_tree_collect() took
+ * @ctx: checkpoint context
+ */
+void ckpt_tree_free(struct ckpt_ctx *ctx)
+{
+	if (ctx->tasks)
+		tree_put_tasks(ctx->tasks, ctx->nr_tasks);
+	ctx->tasks = NULL;
+	ctx->nr_tasks = 0;
+	if (ctx->pid_ns)
+		put_pid_ns(ctx->pid_ns);
+	ctx->pid_ns = NULL;
+}
+
+static int tree_cmp_ptr(const void *a, const void *b)
+{
+	unsigned long x = (unsigned long)*(void * const *)a;
+	unsigned long y = (unsigned long)*(void * const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether the process whose leader holds @pid is one of @sorted */
+static bool tree_has_process(struct task_struct **sorted, unsigned int nr,
+			     struct pid *pid)
+{
+	struct task_struct *leader = pid_task(pid, PIDTYPE_PID);
+
+	return leader && bsearch(&leader, sorted, nr, sizeof(*sorted),
+				 tree_cmp_ptr);
+}
+
+/* What the tasks share, compared by address only, never dereferenced */
+struct tree_shared {
+	void *mm;
+	void *files;
+	void *fs;
+	void *sighand;
+};
+
+static void tree_get_shared(struct task_struct *t, struct tree_shared *s)
+{
+	task_lock(t);
+	s->mm = t->mm;
+	s->files = t->files;
+	s->fs = t->fs;
+	task_unlock(t);
+	rcu_read_lock();
+	s->sighand = rcu_dereference(t->sighand);
+	rcu_read_unlock();
+}
+
+/*
+ * 1 + index of the first task before @i that holds @ptr at @offset in
+ * @shared, or 0. Quadratic in the number of sharers at worst; trees are
+ * small next to the state each task carries.
+ */
+static u32 tree_share_index(const struct tree_shared *shared, unsigned int i,
+			    size_t offset)
+{
+	const void *ptr = *(void * const *)((const char *)&shared[i] + offset);
+	unsigned int j;
+
+	if (!ptr)
+		return 0;
+	for (j = 0; j < i; j++)
+		if (*(void * const *)((const char *)&shared[j] + offset) == ptr)
+			return j + 1;
+	return 0;
+}
+
+static void tree_fill_task(struct ckpt_ctx *ctx, unsigned int i,
+			   struct task_struct **sorted,
+			   const struct tree_shared *shared,
+			   struct ckpt_tree_task *e)
+{
+	struct task_struct *t = ctx->tasks[i], *parent;
+	struct pid_namespace *ns = ctx->pid_ns;
+
+	rcu_read_lock();
+	e->pid = task_pid_nr_ns(t, ns);
+	e->tgid = task_tgid_nr_ns(t, ns);
+	if (i) {
+		parent = rcu_dereference(t->real_parent);
+		e->ppid = task_tgid_nr_ns(parent, ns);
+		e->ptid = task_pid_nr_ns(parent, ns);
+	}
+	e->pgid = task_pgrp_nr_ns(t, ns);
+	e->sid = task_session_nr_ns(t, ns);
+	if (!tree_has_process(sorted, ctx->nr_tasks, task_pgrp(t)))
+		e->flags |= CKPT_TREE_PGID_OUTSIDE;
+	if (!tree_has_process(sorted, ctx->nr_tasks, task_session(t)))
+		e->flags |= CKPT_TREE_SID_OUTSIDE;
+	rcu_read_unlock();
+
+	if (t->signal->flags & SIGNAL_STOP_STOPPED)
+		e->flags |= CKPT_TREE_STOPPED;
+	if (t->exit_state == EXIT_ZOMBIE) {
+		e->flags |= CKPT_TREE_ZOMBIE;
+		e->exit_code = t->exit_code;
+	}
+	e->exit_signal = t->exit_signal > 0 ? t->exit_signal : 0;
+	e->share_mm = tree_share_index(shared, i,
+				       offsetof(struct tree_shared, mm));
+	e->share_files = tree_share_index(shared, i,
+					  offsetof(struct tree_shared, files));
+	e->share_fs = tree_share_index(shared, i,
+				       offsetof(struct tree_shared, fs));
+	e->share_sighand = tree_share_index(shared, i,
+					    offsetof(struct tree_shared, sighand));
+}
+
+/**
+ * ckpt_tree_write() - write the CKPT_HDR_TREE record of @ctx->tasks
+ * @ctx: checkpoint context, after ckpt_tree_collect()
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_tree_write(struct ckpt_ctx *ctx)
+{
+	unsigned int i, nr = ctx->nr_tasks;
+	struct task_struct **sorted = NULL;
+	struct tree_shared *shared = NULL;
+	struct ckpt_hdr_tree *h;
+	size_t len = struct_size(h, tasks, nr);
+	int ret = -ENOMEM;
+
+	h = kvzalloc(len, GFP_KERNEL);
+	sorted = kvmalloc_array(nr, sizeof(*sorted), GFP_KERNEL);
+	shared = kvmalloc_array(nr, sizeof(*shared), GFP_KERNEL);
+	if (!h || !sorted || !shared)
+		goto out;
+
+	memcpy(sorted, ctx->tasks, nr * sizeof(*sorted));
+	sort(sorted, nr, sizeof(*sorted), tree_cmp_ptr, NULL);
+	for (i = 0; i < nr; i++)
+		tree_get_shared(ctx->tasks[i], &shared[i]);
+
+	h->nr_tasks = nr;
+	if (!(ctx->flags & CHECKPOINT_SUBTREE))
+		h->flags |= CKPT_TREE_CONTAINER;
+	for (i = 0; i < nr; i++)
+		tree_fill_task(ctx, i, sorted, shared, &h->tasks[i]);
+	ret = ckpt_write_obj(ctx, &h->h, CKPT_HDR_TREE, len);
+out:
+	kvfree(shared);
+	kvfree(sorted);
+	kvfree(h);
+	return ret;
+}
+
+#define CKPT_TREE_FLAGS		(CKPT_TREE_CONTAINER)
+#define CKPT_TREE_TASK_FLAGS	(CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED | \
+				 CKPT_TREE_PGID_OUTSIDE | \
+				 CKPT_TREE_SID_OUTSIDE)
+
+/* Entry @i of @tasks, checked against the ones before it */
+static bool tree_task_ok(const struct ckpt_tree_task *tasks, unsigned int i)
+{
+	const struct ckpt_tree_task *e = &tasks[i];
+
+	if (e->pid <= 0 || e->tgid <= 0 || e->ppid < 0 || e->ptid < 0 ||
+	    e->pgid < 0 || e->sid < 0 || e->exit_signal > _NSIG ||
+	    e->flags & ~CKPT_TREE_TASK_FLAGS || e->__pad)
+		return false;
+	if (!i && (e->ppid || e->ptid || e->pid != e->tgid))
+		return false;
+	/* A thread comes right after its leader or another of its threads */
+	if (e->pid != e->tgid && tasks[i - 1].tgid != e->tgid)
+		return false;
+	return e->share_mm <= i && e->share_files <= i &&
+	       e->share_fs <= i && e->share_sighand <= i;
+}
+
+/**
+ * ckpt_tree_read() - read and check the CKPT_HDR_TREE record
+ * @ctx: restart context
+ *
+ * Return: 0, -EINVAL for a malformed record, -EOPNOTSUPP for an image of
+ * more than one task, which restart cannot rebuild yet.
+ */
+int ckpt_tree_read(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_tree *h;
+	unsigned int i;
+	int ret = 0;
+
+	h = ckpt_read_obj_alloc(ctx, CKPT_HDR_TREE, sizeof(*h),
+				struct_size(h, tasks, CKPT_TREE_MAX_TASKS));
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	if (!h->nr_tasks || h->nr_tasks > CKPT_TREE_MAX_TASKS ||
+	    h->h.len != struct_size(h, tasks, h->nr_tasks) ||
+	    h->flags & ~CKPT_TREE_FLAGS) {
+		ckpt_err(ctx, -EINVAL, "malformed tree record");
+		ret = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < h->nr_tasks; i++) {
+		if (!tree_task_ok(h->tasks, i)) {
+			ckpt_err(ctx, -EINVAL, "malformed tree record: task %u",
+				 i);
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	if (h->nr_tasks > 1) {
+		ckpt_err(ctx, -EOPNOTSUPP,
+			 "image of %u tasks: process trees cannot be restarted yet",
+			 h->nr_tasks);
+		ret = -EOPNOTSUPP;
+	}
+out:
+	kvfree(h);
+	return ret;
+}
