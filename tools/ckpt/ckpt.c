@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ckpt - checkpoint a process
+ * ckpt - checkpoint a process and its descendants, or a container
  *
  * Stops the process (unless it is stopped already), has the kernel write
  * its image to standard output or to a file, and puts the process back
  * as it was, or kills it with -k once the image is safely stored.
+ *
+ * The init of a pid namespace other than ckpt's own is taken with its
+ * whole namespace (checkpoint(2) without CHECKPOINT_SUBTREE); any other
+ * process (or that init too, with -t) with its descendants.
  */
 #include <err.h>
 #include <errno.h>
@@ -15,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/checkpoint.h>
 
 #include "ckpt_sys.h"
 #include "ckpt_util.h"
@@ -26,6 +31,7 @@ struct options {
 	const char *file;	/* NULL: stdout */
 	bool kill;
 	bool verbose;
+	bool subtree;		/* -t: CHECKPOINT_SUBTREE even for a pid ns init */
 	unsigned long flags;	/* checkpoint(2) flags */
 };
 
@@ -39,12 +45,16 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: %s [-kv] [-o FILE] PID\n"
-		"Checkpoint process PID, writing the image to standard output or FILE.\n"
+		"usage: %s [-ktv] [-o FILE] PID\n"
+		"Checkpoint process PID and its descendants or, if PID is the init of a\n"
+		"pid namespace (a container), the whole namespace, writing the image to\n"
+		"standard output or FILE.\n"
 		"  -k       kill the process after a successful checkpoint\n"
 		"  -o FILE  write the image to FILE (created with mode 0600)\n"
-		"  -v       say how the process was frozen, the checkpoint id and what\n"
-		"           the image holds, on standard error\n",
+		"  -t       take PID and its descendants only, even if it is the init\n"
+		"           of a pid namespace\n"
+		"  -v       say what is checkpointed, how the process was frozen, the\n"
+		"           checkpoint id and what the image holds, on standard error\n",
 		program_invocation_short_name);
 }
 
@@ -54,10 +64,13 @@ static int parse_args(int argc, char **argv, struct options *opt)
 
 	memset(opt, 0, sizeof(*opt));
 	opterr = 0;
-	while ((c = getopt(argc, argv, "hko:v")) != -1) {
+	while ((c = getopt(argc, argv, "hko:tv")) != -1) {
 		switch (c) {
 		case 'k':
 			opt->kill = true;
+			break;
+		case 't':
+			opt->subtree = true;
 			break;
 		case 'o':
 			opt->file = optarg;
@@ -83,6 +96,65 @@ static int parse_args(int argc, char **argv, struct options *opt)
 		warnx("invalid pid '%s'", argv[optind]);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Whether pid is the init of a pid namespace other than ours: the NSpid
+ * line of its status lists its pid in each pid namespace from ours down
+ * to its own, where an init has pid 1. Without the line (no pid
+ * namespaces), there is only ours. 1 yes, 0 no, -1 after printing why.
+ */
+static int is_pidns_init(pid_t pid)
+{
+	static const char key[] = "NSpid:";
+	char path[64], *line = NULL, *p, *end;
+	size_t cap = 0;
+	unsigned int n = 0;
+	long v, last = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			warnx("no process %d", pid);
+		else
+			warn("%s", path);
+		return -1;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, key, sizeof(key) - 1))
+			continue;
+		for (p = line + sizeof(key) - 1;; p = end) {
+			v = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			last = v;
+			n++;
+		}
+		break;
+	}
+	free(line);
+	fclose(f);
+	return n > 1 && last == 1;
+}
+
+/* The checkpoint(2) flags for the target; -1 after printing why. */
+static int choose_flags(struct options *opt)
+{
+	int init = 0;
+
+	if (!opt->subtree) {
+		init = is_pidns_init(opt->pid);
+		if (init < 0)
+			return -1;
+	}
+	opt->flags = init ? 0 : CHECKPOINT_SUBTREE;
+	if (opt->verbose && init)
+		warnx("checkpointing the pid namespace of init %d", opt->pid);
+	else if (opt->verbose)
+		warnx("checkpointing pid %d and its descendants", opt->pid);
 	return 0;
 }
 
@@ -177,7 +249,7 @@ int main(int argc, char **argv)
 		      ckpt_sys_probe_detail(errno));
 		return EXIT_FAILURE;
 	}
-	if (catch_signals() < 0 || output_open(&out, opt.file) < 0)
+	if (choose_flags(&opt) < 0 || catch_signals() < 0 || output_open(&out, opt.file) < 0)
 		return EXIT_FAILURE;
 
 	t.pid = opt.pid;

@@ -3,12 +3,13 @@
  * ckptinfo - decode and check a checkpoint image
  *
  * Prints every record of the image with its offset, type and length and
- * its decoded fields (or, with -s, one line per task), then a verdict
- * that sums up what the image holds. The image is checked as restart(2)
- * will: each record on its own, and against the records before it (see
- * ckpt_state.h). Exit status: 0 for a valid complete image, 1 for the
- * image of a failed checkpoint, 2 for a malformed or truncated image (or
- * any other problem, such as a bad usage).
+ * its decoded fields (or, with -s, the number of tasks of the tree and
+ * one line per task), then a verdict that sums up what the image holds.
+ * The image is checked as restart(2) will: each record on its own, and
+ * against the records before it (see ckpt_state.h). Exit status: 0 for
+ * a valid complete image, 1 for the image of a failed checkpoint, 2 for a
+ * malformed or truncated image (or any other problem, such as a bad
+ * usage).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +40,8 @@ static void usage(FILE *out)
 		"usage: %s [-q|-s] [FILE|-]\n"
 		"Decode and check a checkpoint image (standard input by default).\n"
 		"  -q  print only the verdict\n"
-		"  -s  print one line per task instead of every record\n"
+		"  -s  print the number of tasks, then one line per task, instead of\n"
+		"      every record\n"
 		"Exit status: 0 valid complete image, 1 image of a failed checkpoint,\n"
 		"2 malformed or truncated image, or another error.\n", prog);
 }
@@ -82,6 +84,17 @@ static void print_task(FILE *out, const struct ckpt_state *st)
 	putc('\n', out);
 }
 
+/* With -s: the tasks the tree lists (the record may be malformed) */
+static void print_tree(FILE *out, const struct ckpt_record *rec)
+{
+	struct ckpt_hdr_tree t;
+
+	ckpt_decode_tree(rec->data, &t);
+	fprintf(out, "tree: %" PRIu32 " task%s%s\n", t.nr_tasks, t.nr_tasks == 1 ? "" : "s",
+		t.flags & CKPT_TREE_CONTAINER ?
+		", a container (the root is the init of its pid namespace)" : "");
+}
+
 /* Tasks printed by print_summary() */
 static uint64_t tasks_printed;
 
@@ -90,6 +103,9 @@ static void print_summary(const struct ckpt_record *rec, const struct ckpt_strea
 			  void *arg)
 {
 	switch (rec->type) {
+	case CKPT_HDR_TREE:
+		print_tree(arg, rec);
+		break;
 	case CKPT_HDR_TASK:
 	case CKPT_HDR_ERROR:
 	case CKPT_HDR_TRAILER:

@@ -84,7 +84,13 @@ void ckpt_print_flags(FILE *out, uint64_t flags, const struct ckpt_flag_name *na
 /* Prints the XSAVE feature names of mask, e.g. " (x87 sse avx)". */
 void ckpt_print_xfeatures(FILE *out, uint64_t mask);
 
-/* Row functions: ckpt_rec_task.c */
+/* Row functions: ckpt_rec_tree.c */
+int ckpt_check_tree(const void *rec, uint32_t len, char *why, size_t size);
+int ckpt_track_tree(struct ckpt_state *st, const void *rec, uint32_t len, char *why,
+		    size_t size);
+void ckpt_print_tree(FILE *out, const void *rec, uint32_t len, const struct ckpt_state *st);
+
+/* ckpt_rec_task.c */
 int ckpt_check_task(const void *rec, uint32_t len, char *why, size_t size);
 int ckpt_track_task(struct ckpt_state *st, const void *rec, uint32_t len, char *why,
 		    size_t size);

@@ -141,6 +141,32 @@ int ckpt_check_task(const void *rec, uint32_t len, char *why, size_t size)
 	return 0;
 }
 
+/*
+ * The TASK records follow the tree, one per task, in its order. The pids
+ * of a container's tree are those of its own pid namespace, not those of
+ * the checkpointer's that the TASK records have: only the count is
+ * checked then.
+ */
+static int check_tree_position(const struct ckpt_state *st, const struct ckpt_hdr_task *t,
+			       char *why, size_t size)
+{
+	const struct ckpt_tree_info *e;
+
+	if (!st->have_tree)
+		return ckpt_bad(why, size, "a task before the TREE record");
+	if (st->nr_tasks >= st->tree_nr_tasks)
+		return ckpt_bad(why, size, "one task more than the %" PRIu32 " of the tree",
+				st->tree_nr_tasks);
+	if (st->tree_flags & CKPT_TREE_CONTAINER)
+		return 0;
+	e = &st->tree[st->nr_tasks];
+	if (t->pid != e->pid || t->tgid != e->tgid)
+		return ckpt_bad(why, size, "pid %" PRId32 " (tgid %" PRId32 ") where the tree"
+				" lists pid %" PRId32 " (tgid %" PRId32 ") as task %" PRIu64,
+				t->pid, t->tgid, e->pid, e->tgid, st->nr_tasks);
+	return 0;
+}
+
 /* Begins the state of a task */
 int ckpt_track_task(struct ckpt_state *st, const void *rec, uint32_t len, char *why,
 		    size_t size)
@@ -153,8 +179,8 @@ int ckpt_track_task(struct ckpt_state *st, const void *rec, uint32_t len, char *
 	if (!st->nr_tasks && t.pid != st->root_pid)
 		return ckpt_bad(why, size, "the first task is pid %" PRId32
 				", the header's root_pid is %" PRId32, t.pid, st->root_pid);
-	if (st->nr_tasks && !(st->flags & CHECKPOINT_SUBTREE))
-		return ckpt_bad(why, size, "a second task in the image of a single task");
+	if (check_tree_position(st, &t, why, size) < 0)
+		return -1;
 
 	st->in_task = true;
 	st->have_fd_table = false;

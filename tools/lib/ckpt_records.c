@@ -17,6 +17,8 @@ _Static_assert(sizeof(struct ckpt_hdr_header) == 392, "ckpt_hdr_header");
 _Static_assert(sizeof(struct ckpt_hdr_header_arch_x86_64) == 24, "ckpt_hdr_arch");
 _Static_assert(sizeof(struct ckpt_hdr_error) == 16, "ckpt_hdr_error");
 _Static_assert(sizeof(struct ckpt_hdr_trailer) == 32, "ckpt_hdr_trailer");
+_Static_assert(sizeof(struct ckpt_hdr_tree) == 16, "ckpt_hdr_tree");
+_Static_assert(sizeof(struct ckpt_tree_task) == 56, "ckpt_tree_task");
 _Static_assert(sizeof(struct ckpt_hdr_task) == 96, "ckpt_hdr_task");
 _Static_assert(sizeof(struct ckpt_hdr_creds) == 88, "ckpt_hdr_creds");
 _Static_assert(sizeof(struct ckpt_hdr_rlimits) == 272, "ckpt_hdr_rlimits");
@@ -296,7 +298,7 @@ static int check_trailer(const void *rec, uint32_t len, char *why, size_t size)
 	return 0;
 }
 
-/* The last task must be complete */
+/* The last task must be complete, and every task of the tree there */
 static int track_trailer(struct ckpt_state *st, const void *rec, uint32_t len,
 			 char *why, size_t size)
 {
@@ -307,6 +309,10 @@ static int track_trailer(struct ckpt_state *st, const void *rec, uint32_t len,
 	if (ckpt_state_task_pending(st, want, sizeof(want)))
 		return ckpt_bad(why, size, "the state of task %" PRId32
 				" is incomplete: %s", st->task.pid, want);
+	if (st->nr_tasks != st->tree_nr_tasks)
+		return ckpt_bad(why, size, "the tree lists %" PRIu32 " task%s, the image"
+				" holds the state of %" PRIu64, st->tree_nr_tasks,
+				st->tree_nr_tasks == 1 ? "" : "s", st->nr_tasks);
 	return 0;
 }
 
@@ -329,6 +335,9 @@ static void print_trailer(FILE *out, const void *rec, uint32_t len,
 #define HEADER_LEN	sizeof(struct ckpt_hdr_header)
 #define ARCH_LEN	sizeof(struct ckpt_hdr_header_arch_x86_64)
 #define TRAILER_LEN	sizeof(struct ckpt_hdr_trailer)
+#define TREE_MIN_LEN	(sizeof(struct ckpt_hdr_tree) + sizeof(struct ckpt_tree_task))
+#define TREE_MAX_LEN	(sizeof(struct ckpt_hdr_tree) + \
+			 CKPT_TREE_MAX_TASKS * sizeof(struct ckpt_tree_task))
 #define TASK_LEN	sizeof(struct ckpt_hdr_task)
 #define CREDS_LEN	sizeof(struct ckpt_hdr_creds)
 #define CREDS_MAX_LEN	(CREDS_LEN + CKPT_NGROUPS_MAX * sizeof(__u32))
@@ -363,6 +372,8 @@ static const struct ckpt_rec_type rec_types[] = {
 	  STREAM, check_header, track_header, print_header },
 	{ CKPT_HDR_HEADER_ARCH,     "HEADER_ARCH",     ARCH_LEN,      ARCH_LEN,
 	  STREAM, check_arch, track_arch, print_arch },
+	{ CKPT_HDR_TREE,            "TREE",            TREE_MIN_LEN,  TREE_MAX_LEN,
+	  STREAM, ckpt_check_tree, ckpt_track_tree, ckpt_print_tree },
 
 	{ CKPT_HDR_TASK,            "TASK",            TASK_LEN,      TASK_LEN,
 	  AFTER(0),

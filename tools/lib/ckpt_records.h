@@ -9,9 +9,10 @@
  * little-endian stream layout into host order.
  *
  * The table is in ckpt_records.c, with the functions of the stream
- * records (header, error, trailer); those of the state records are in
- * one file per kind of state: ckpt_rec_task.c, ckpt_rec_signal.c,
- * ckpt_rec_x86.c, ckpt_rec_mm.c and ckpt_rec_files.c. The checks follow
+ * records (header, error, trailer); those of the tree of tasks are in
+ * ckpt_rec_tree.c, and those of the state records in one file per kind
+ * of state: ckpt_rec_task.c, ckpt_rec_signal.c, ckpt_rec_x86.c,
+ * ckpt_rec_mm.c and ckpt_rec_files.c. The checks follow
  * those restart(2) makes, so that an image ckptinfo accepts is one the
  * kernel reads.
  */
@@ -85,6 +86,9 @@ void ckpt_decode_header(const void *rec, struct ckpt_hdr_header *h);
 void ckpt_decode_arch(const void *rec, struct ckpt_hdr_header_arch_x86_64 *a);
 void ckpt_decode_error(const void *rec, uint32_t len, struct ckpt_error_info *e);
 void ckpt_decode_trailer(const void *rec, struct ckpt_hdr_trailer *t);
+
+void ckpt_decode_tree(const void *rec, struct ckpt_hdr_tree *t);
+void ckpt_decode_tree_task(const void *rec, uint32_t i, struct ckpt_tree_task *e);
 
 void ckpt_decode_task(const void *rec, struct ckpt_hdr_task *t);
 void ckpt_decode_creds(const void *rec, struct ckpt_hdr_creds *c);

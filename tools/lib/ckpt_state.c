@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What the records read so far establish: the order of the records of a
- * task, the FILE records by objref, the areas of the MM and their pages.
+ * task, the FILE records by objref, the areas of the MM and their pages
+ * (the tasks of the tree are kept by ckpt_rec_tree.c).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -24,6 +25,8 @@ void ckpt_state_release(struct ckpt_state *st)
 	free(st->files);
 	st->files = NULL;
 	st->files_cap = 0;
+	free(st->tree);
+	st->tree = NULL;
 }
 
 static const char *type_name(uint32_t type)

@@ -3,13 +3,17 @@
  * What the records read so far establish, to check each new one against
  * it as restart(2) will:
  *
+ * - the TREE record lists the tasks; an image taken without
+ *   CHECKPOINT_SUBTREE is the one of a pid namespace (CKPT_TREE_CONTAINER);
  * - the state of a task comes in the order of the uapi header: TASK,
  *   CREDS, RLIMITS, FS, SIGHAND, SIGNAL_TASK, SYSCALL_RESTART, CPU_X86_64,
  *   XSTATE, FILE records, FD_TABLE, FILE records, MM, then nr_vmas times a
  *   VMA and PAGES records holding exactly its nr_pages pages, inside it
  *   and in increasing address order; a task is complete before the next
  *   TASK or the trailer, the first task is the header's root_pid, and
- *   only a CHECKPOINT_SUBTREE image has more than one;
+ *   there is one TASK record per task of the tree, in its order (with the
+ *   same pid and tgid, unless the tree's pids are those of a container's
+ *   own pid namespace);
  * - objrefs (of the fd table, the executable, file mappings) name a FILE
  *   record met earlier, and no two FILE records share one;
  * - the XSTATE area has the size of the arch header and only its
@@ -37,6 +41,12 @@ struct ckpt_file_info {
 	char *path;
 };
 
+/* A task of the TREE record, as the TASK records are checked against it */
+struct ckpt_tree_info {
+	int32_t pid;
+	int32_t tgid;
+};
+
 /* Counts of one task's state */
 struct ckpt_task_info {
 	int32_t pid;
@@ -54,6 +64,12 @@ struct ckpt_state {
 	int32_t root_pid;
 	uint64_t xfeatures;
 	uint32_t xstate_size;
+
+	/* From the TREE record */
+	bool have_tree;
+	uint32_t tree_flags;		/* CKPT_TREE_CONTAINER */
+	uint32_t tree_nr_tasks;
+	struct ckpt_tree_info *tree;	/* its tasks, in its order */
 
 	/* The task being read */
 	bool in_task;
@@ -77,14 +93,14 @@ struct ckpt_state {
 	size_t files_cap;		/* 0 or a power of two */
 
 	/* Totals */
-	uint64_t nr_tasks;
+	uint64_t nr_tasks;		/* TASK records */
 	uint64_t nr_files;
 	uint64_t nr_vmas_total;
 	uint64_t nr_pages_total;
 };
 
 void ckpt_state_init(struct ckpt_state *st);
-/* Frees the tables; the counts stay. */
+/* Frees the tables (the tree's tasks included); the counts stay. */
 void ckpt_state_release(struct ckpt_state *st);
 
 /*

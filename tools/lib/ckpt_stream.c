@@ -12,6 +12,7 @@
 enum {
 	S_START,	/* expecting the header */
 	S_ARCH,		/* expecting the arch header */
+	S_TREE,		/* expecting the tree of tasks */
 	S_BODY,		/* state records, until the trailer */
 	S_DONE,		/* after the trailer or an error record */
 };
@@ -79,6 +80,11 @@ static int add_record(struct ckpt_stream *s, const struct ckpt_record *rec,
 	case CKPT_HDR_HEADER_ARCH:
 		if (s->state != S_ARCH)
 			goto misplaced;
+		s->state = S_TREE;
+		break;
+	case CKPT_HDR_TREE:
+		if (s->state != S_TREE)
+			goto misplaced;
 		s->state = S_BODY;
 		break;
 	case CKPT_HDR_TRAILER:
@@ -120,6 +126,9 @@ misplaced:
 	else if (s->state == S_ARCH)
 		*v = malformed(s, rec, rec->offset,
 			       "expected a HEADER_ARCH record after the header");
+	else if (s->state == S_TREE)
+		*v = malformed(s, rec, rec->offset,
+			       "expected a TREE record after the HEADER_ARCH record");
 	else
 		*v = malformed(s, rec, rec->offset, "duplicate record");
 	return -1;

@@ -2,14 +2,15 @@
 /*
  * Structure of a checkpoint image as a whole.
  *
- * A complete image is HEADER, HEADER_ARCH, state records, TRAILER and
- * nothing after it; the trailer repeats the checkpoint id of the header
- * and counts the records before it. An image of a failed checkpoint ends
- * with an ERROR record instead of the trailer. The header must have the
- * right magic and format version. Every record is checked on its own
- * (its row in the record table) and against the ones before it (see
- * ckpt_state.h). Records of unknown types are counted (and skipped by the
- * caller) but do not make the image invalid.
+ * A complete image is HEADER, HEADER_ARCH, TREE, the state records of
+ * each task of the tree in its order, TRAILER and nothing after it; the
+ * trailer repeats the checkpoint id of the header and counts the records
+ * before it. An image of a failed checkpoint ends with an ERROR record
+ * instead of the trailer. The header must have the right magic and
+ * format version. Every record is checked on its own (its row in the
+ * record table) and against the ones before it (see ckpt_state.h).
+ * Records of unknown types among the state records are counted (and
+ * skipped by the caller) but do not make the image invalid.
  */
 #ifndef CKPT_STREAM_H
 #define CKPT_STREAM_H

@@ -12,12 +12,14 @@
  * until restart(2) replaces them with the image's files; terminals in
  * the image are re-attached to mktree's terminal by the kernel.
  *
- * Later, for images of several tasks, mktree will rebuild the process
- * tree recorded in the image and have each task call restart(2) on its
- * part of the stream.
+ * The TREE record at the start of the image lists its tasks. An image of
+ * several tasks (a process tree, or a container) is refused for now;
+ * later mktree will rebuild the tree it records and have each task call
+ * restart(2) on its part of the stream.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -47,6 +49,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: %s [-dF] [--pidns] [-i FILE]\n"
 		"Restart the checkpoint image read from FILE (standard input by default).\n"
+		"Images of a single task only, so far.\n"
 		"  -i FILE            read the image from FILE\n"
 		"  -d                 print the pid of the restarted task and exit\n"
 		"                     without waiting for it\n"
@@ -170,6 +173,11 @@ int main(int argc, char **argv)
 
 	if (image_open(&im, opt.file) < 0 || image_read_header(&im) < 0)
 		return EXIT_FAILURE;
+	if (im.have_tree && im.nr_tasks > 1) {
+		fprintf(stderr, "%s: the image holds %" PRIu32 " tasks; restarting process trees is"
+			" not supported yet\n", prog, im.nr_tasks);
+		return EXIT_FAILURE;
+	}
 
 	memset(&so, 0, sizeof(so));
 	so.pid = im.hdr.root_pid;
