@@ -5,7 +5,10 @@
  *	self-checkpoint IMAGE [EVERY [TOTAL]]
  *
  * Counts from 1 to TOTAL (default 10) and, every EVERY iterations
- * (default 3), saves itself into the file IMAGE with checkpoint(0, fd, 0).
+ * (default 3), saves itself into the file IMAGE with
+ * checkpoint(0, fd, CHECKPOINT_SUBTREE): itself and its descendants (it
+ * has none). Without the flag, checkpoint() takes a whole container and
+ * refuses (EINVAL) a task that is not the init of a pid namespace.
  * Like fork(), checkpoint() returns twice: now, with the checkpoint id,
  * and again with 0 each time the image is restarted (mktree -i IMAGE),
  * in the restored copy of the program, which counts on from there.
@@ -22,6 +25,9 @@
 
 #ifndef __NR_checkpoint
 #define __NR_checkpoint 463	/* x86_64 */
+#endif
+#ifndef CHECKPOINT_SUBTREE
+#define CHECKPOINT_SUBTREE 0x1UL	/* <linux/checkpoint.h> */
 #endif
 
 int main(int argc, char **argv)
@@ -45,7 +51,7 @@ int main(int argc, char **argv)
 			perror(argv[1]);
 			return 1;
 		}
-		long id = syscall(__NR_checkpoint, 0, fd, 0);
+		long id = syscall(__NR_checkpoint, 0, fd, CHECKPOINT_SUBTREE);
 		close(fd);
 
 		if (id < 0) {

@@ -2,7 +2,10 @@
 /*
  * checkpoint(2) and restart(2): argument checking, permission and state
  * checks; the complete image of a stopped, frozen or self-checkpointing
- * single task; and the refusal of what cannot be saved (threads,
+ * single task, and its tree record; the two modes of checkpoint(2): a
+ * subtree (CHECKPOINT_SUBTREE, what a plain process needs) or a whole pid
+ * namespace (no flag: only the init of a namespace other than the
+ * caller's); and the refusal of what cannot be saved (threads,
  * children, pipes, sockets, deleted files, timers, pending signals,
  * mlocked memory, tracing), which writes an error record naming the
  * resource and leaves the target as it was.
@@ -146,6 +149,9 @@ static int __attribute__((noreturn)) exit_with(long r)
 
 #define EXIT_SETUP_FAILED	202
 
+/* What checkpoint(2) without CHECKPOINT_SUBTREE says of a plain process */
+#define NOT_NS_INIT_MSG		"not the init of a pid namespace"
+
 static const unsigned long bad_checkpoint_flags[] = {
 	0x2, 0x4, 0x100, 0x80000000UL, 1UL << 32, 1UL << 63, ~0UL,
 	~CHECKPOINT_FLAGS_ALL,
@@ -182,10 +188,10 @@ TEST(checkpoint_bad_flags_checked_first)
 
 	ASSERT_LE(0, fd);
 	/* would be ESRCH and EBADF */
-	EXPECT_EQ(-EINVAL, sys_checkpoint(unused_pid(), -1, 0x2));
+	EXPECT_EQ(-EINVAL, sys_checkpoint(unused_pid(), -1, 0x2 | CHECKPOINT_SUBTREE));
 	/* would be EBADF (and EBUSY: init is not stopped) */
-	EXPECT_EQ(-EINVAL, sys_checkpoint(1, -1, 0x2));
-	/* would be EBUSY */
+	EXPECT_EQ(-EINVAL, sys_checkpoint(1, -1, 0x2 | CHECKPOINT_SUBTREE));
+	/* would be EBUSY (with CHECKPOINT_SUBTREE, which ~0 holds) */
 	EXPECT_EQ(-EINVAL, sys_checkpoint(1, fd, ~0UL));
 	EXPECT_EQ(0, fd_size(fd));
 	close(fd);
@@ -198,7 +204,8 @@ TEST(checkpoint_negative_pid)
 
 	ASSERT_LE(0, fd);
 	for (size_t i = 0; i < ARRAY_SIZE(pids); i++) {
-		EXPECT_EQ(-EINVAL, sys_checkpoint(pids[i], fd, 0)) TH_LOG("pid %d", pids[i]);
+		EXPECT_EQ(-EINVAL, sys_checkpoint(pids[i], fd, CHECKPOINT_SUBTREE))
+			TH_LOG("pid %d", pids[i]);
 	}
 	EXPECT_EQ(0, fd_size(fd));
 	close(fd);
@@ -212,7 +219,8 @@ TEST(checkpoint_no_such_pid)
 	ASSERT_LE(0, fd);
 	ASSERT_LT(0, pids[2]);
 	for (size_t i = 0; i < ARRAY_SIZE(pids); i++) {
-		EXPECT_EQ(-ESRCH, sys_checkpoint(pids[i], fd, 0)) TH_LOG("pid %d", pids[i]);
+		EXPECT_EQ(-ESRCH, sys_checkpoint(pids[i], fd, CHECKPOINT_SUBTREE))
+			TH_LOG("pid %d", pids[i]);
 	}
 	EXPECT_EQ(0, fd_size(fd));
 	close(fd);
@@ -224,7 +232,8 @@ TEST(checkpoint_bad_fd)
 
 	ASSERT_LE(0, fds[2]);
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
-		EXPECT_EQ(-EBADF, sys_checkpoint(0, fds[i], 0)) TH_LOG("fd %d", fds[i]);
+		EXPECT_EQ(-EBADF, sys_checkpoint(0, fds[i], CHECKPOINT_SUBTREE))
+			TH_LOG("fd %d", fds[i]);
 	}
 }
 
@@ -242,10 +251,12 @@ TEST(checkpoint_fd_not_writable)
 	memfd_ro = open(proc, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, memfd_ro);
 
-	EXPECT_EQ(-EBADF, sys_checkpoint(0, rdonly, 0)) TH_LOG("O_RDONLY file");
-	EXPECT_EQ(-EBADF, sys_checkpoint(0, opath, 0)) TH_LOG("O_PATH file");
-	EXPECT_EQ(-EBADF, sys_checkpoint(0, pipefd[0], 0)) TH_LOG("pipe read end");
-	EXPECT_EQ(-EBADF, sys_checkpoint(0, memfd_ro, 0)) TH_LOG("read-only memfd");
+	EXPECT_EQ(-EBADF, sys_checkpoint(0, rdonly, CHECKPOINT_SUBTREE)) TH_LOG("O_RDONLY file");
+	EXPECT_EQ(-EBADF, sys_checkpoint(0, opath, CHECKPOINT_SUBTREE)) TH_LOG("O_PATH file");
+	EXPECT_EQ(-EBADF, sys_checkpoint(0, pipefd[0], CHECKPOINT_SUBTREE))
+		TH_LOG("pipe read end");
+	EXPECT_EQ(-EBADF, sys_checkpoint(0, memfd_ro, CHECKPOINT_SUBTREE))
+		TH_LOG("read-only memfd");
 
 	EXPECT_EQ(0, fd_size(rdonly));
 	EXPECT_EQ(0, fd_size(memfd));
@@ -275,10 +286,12 @@ struct self_report {
  * file at fd 3: a regular file, since the image fd is part of the state
  * too) checkpoints itself (pid 0, or its own pid) with flags. It must get
  * a positive id, stay as it was, and the file must hold its complete
- * image, in which fd 3 is that very file.
+ * image, in which fd 3 is that very file; or, if err is not 0, fail with
+ * err, stay as it was, and the file must hold the image of a failed
+ * checkpoint whose error record contains msg.
  */
 static void self_checkpoint(struct __test_metadata *_metadata, int by_pid,
-			    unsigned long flags)
+			    unsigned long flags, int err, const char *msg)
 {
 	char path[] = "/tmp/ckpt_self.XXXXXX";
 	struct self_report *rep;
@@ -332,18 +345,37 @@ static void self_checkpoint(struct __test_metadata *_metadata, int by_pid,
 		ASSERT_TRUE(0) TH_LOG("the self-checkpointing child did not end");
 	}
 	ckpt_expect_done(&e);
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		unlink(path);
 		TH_LOG("child status %#x (%d: setup failed)", status, EXIT_SETUP_FAILED);
-	ASSERT_LT(0, rep->r) TH_LOG("checkpoint of itself: %s",
-				    rep->r < 0 ? strerror((int)-rep->r) : "0");
+	}
 	EXPECT_TRUE(rep->intact) TH_LOG("the caller changed");
+	e.pid = pid;
+	if (err) {
+		e.errnum = err;
+		e.msg[0] = msg;
+		EXPECT_EQ(-err, rep->r) TH_LOG("checkpoint of itself: %s, expected %s",
+					       rep->r < 0 ? strerror((int)-rep->r) : "success",
+					       strerror(err));
+		ASSERT_EQ(0, ckpt_image_load(path, &img));
+		unlink(path);
+		EXPECT_EQ(img.len, ckpt_check_failed_image(_metadata, img.data, img.len, &e))
+			TH_LOG("bytes after the error record (no trailer expected)");
+		ckpt_image_free(&img);
+		munmap(rep, sizeof(*rep));
+		return;
+	}
+	ASSERT_LT(0, rep->r) {
+		unlink(path);
+		TH_LOG("checkpoint of itself: %s", rep->r < 0 ? strerror((int)-rep->r) : "0");
+	}
 
 	ASSERT_EQ(0, ckpt_image_load(path, &img));
 	unlink(path);
-	e.pid = pid;
 	e.ppid = parent;
 	e.uid = getuid();
 	e.id = rep->r;
+	e.stopped = 0;		/* it was running: it made the call */
 	EXPECT_EQ(img.len, ckpt_check_image(_metadata, img.data, img.len, &e));
 
 	/* the image file is in its own image */
@@ -370,27 +402,166 @@ TEST(image_fd_without_iter_ops)
 
 	ASSERT_LE(0, fd);
 	ASSERT_LT(0, pread(fd, before, sizeof(before) - 1, 0));
-	EXPECT_EQ(-EINVAL, sys_checkpoint(0, fd, 0));
+	EXPECT_EQ(-EINVAL, sys_checkpoint(0, fd, CHECKPOINT_SUBTREE));
 	EXPECT_EQ(-EINVAL, sys_restart(0, fd, 0));
 	ASSERT_LT(0, pread(fd, after, sizeof(after) - 1, 0));
 	EXPECT_STREQ(before, after);
 	close(fd);
 }
 
+/* A task without children is a subtree of one */
 TEST(checkpoint_self_pid0)
 {
-	self_checkpoint(_metadata, 0, 0);
+	self_checkpoint(_metadata, 0, CHECKPOINT_SUBTREE, 0, NULL);
 }
 
 TEST(checkpoint_self_getpid)
 {
-	self_checkpoint(_metadata, 1, 0);
+	self_checkpoint(_metadata, 1, CHECKPOINT_SUBTREE, 0, NULL);
 }
 
-/* A task without children is a subtree of one */
-TEST(checkpoint_self_subtree_flag)
+/*
+ * Without CHECKPOINT_SUBTREE a process may checkpoint itself only as the
+ * init of a pid namespace: a plain one gets EINVAL, and its image says why.
+ */
+TEST(checkpoint_self_no_subtree_einval)
 {
-	self_checkpoint(_metadata, 0, CHECKPOINT_SUBTREE);
+	self_checkpoint(_metadata, 0, 0, EINVAL, NOT_NS_INIT_MSG);
+}
+
+TEST(checkpoint_self_getpid_no_subtree_einval)
+{
+	self_checkpoint(_metadata, 1, 0, EINVAL, NOT_NS_INIT_MSG);
+}
+
+/* ------------------------------------------------------------------ */
+/* checkpoint(2) of the init of the caller's own pid namespace         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * pid 1 is the init of the caller's own pid namespace: without
+ * CHECKPOINT_SUBTREE it is not a container the caller may take (EINVAL).
+ * Init is running, so the refusal may come before anything is written;
+ * if an image was written, it is that of a failed checkpoint that says
+ * why. Init is left alone.
+ */
+TEST(checkpoint_own_ns_init_einval)
+{
+	struct ckpt_expect e;
+	unsigned char *img;
+	size_t len;
+	int fd = new_memfd();
+	long r;
+
+	ASSERT_LE(0, fd);
+	ckpt_expect_init(&e, 1, 0);
+	e.errnum = EINVAL;
+	e.msg[0] = NOT_NS_INIT_MSG;
+	r = sys_checkpoint(1, fd, 0);
+	ckpt_expect_done(&e);
+	EXPECT_EQ(-EINVAL, r) TH_LOG("checkpoint(1, fd, 0): %s",
+				     r < 0 ? strerror((int)-r) : "success");
+	ASSERT_EQ(0, fd_slurp(fd, &img, &len));
+	EXPECT_EQ((off_t)len, fd_pos(fd));
+	if (len) {
+		EXPECT_EQ(len, ckpt_check_failed_image(_metadata, img, len, &e))
+			TH_LOG("bytes after the error record (no trailer expected)");
+	}
+	free(img);
+	close(fd);
+	EXPECT_EQ(0, kill(1, 0));
+	EXPECT_NE('T', proc_state(1));
+}
+
+/* What the caller inside the namespace reports through shared memory */
+struct inside_report {
+	volatile long r;	/* what checkpoint(1, fd, 0) returned */
+	volatile int done;
+};
+
+/*
+ * The same from inside a new pid namespace, whose init (pid 1 there) is
+ * stopped by the test: a child of that init calls checkpoint(1, fd, 0).
+ * The target is the init of a pid namespace, and stopped, but of the
+ * caller's own namespace: EINVAL, with the image of a failed checkpoint
+ * (header, arch, error record) that says why.
+ */
+TEST(checkpoint_own_ns_init_from_inside_einval)
+{
+	struct inside_report *rep;
+	struct ckpt_expect e;
+	unsigned char *img;
+	size_t len;
+	int fd, go[2], ready[2];
+	pid_t init;
+	char ch = 0;
+
+	rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rep);
+	rep->r = 0;
+	rep->done = 0;
+	fd = new_memfd();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
+
+	init = fork_flags(CLONE_NEWPID);
+	ASSERT_LE(0, init) TH_LOG("clone(CLONE_NEWPID): %s", strerror(errno));
+	if (init == 0) {
+		pid_t caller;
+
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getpid() != 1)
+			_exit(EXIT_SETUP_FAILED);
+		caller = fork();
+		if (caller < 0)
+			_exit(EXIT_SETUP_FAILED);
+		if (caller == 0) {
+			if (child_tie_to_parent(1))
+				_exit(EXIT_SETUP_FAILED);
+			if (read(go[0], &ch, 1) != 1)
+				_exit(EXIT_SETUP_FAILED);
+			rep->r = sys_checkpoint(1, fd, 0);
+			rep->done = 1;
+			_exit(0);
+		}
+		if (write(ready[1], "R", 1) != 1)
+			_exit(EXIT_SETUP_FAILED);
+		for (;;)
+			pause();
+	}
+	close(go[0]);
+	close(ready[1]);
+	if (read_byte_timeout(ready[0], &ch, CKPT_WAIT_MS) != 1 || ch != 'R') {
+		reap_kill(&init);
+		ASSERT_TRUE(0) TH_LOG("the init of the new namespace did not set up");
+	}
+	if (pid_stop(init)) {
+		reap_kill(&init);
+		ASSERT_TRUE(0) TH_LOG("cannot stop the init of the new namespace");
+	}
+
+	ckpt_expect_init(&e, 1, 0);	/* pid 1 in the caller's namespace */
+	e.errnum = EINVAL;
+	e.msg[0] = NOT_NS_INIT_MSG;
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	for (int waited = 0; !rep->done && waited < CKPT_WAIT_MS; waited += 2)
+		ckpt_msleep(2);
+	ckpt_expect_done(&e);
+	EXPECT_EQ('T', proc_state(init)) TH_LOG("the init is not stopped any more");
+	reap_kill(&init);	/* and its namespace with it */
+	close(go[1]);
+	close(ready[0]);
+
+	ASSERT_TRUE(rep->done) TH_LOG("the caller inside did not finish its checkpoint");
+	EXPECT_EQ(-EINVAL, rep->r) TH_LOG("checkpoint(1, fd, 0) of its own namespace's init: %s",
+					  rep->r < 0 ? strerror((int)-rep->r) : "success");
+	ASSERT_EQ(0, fd_slurp(fd, &img, &len));
+	EXPECT_EQ(len, ckpt_check_failed_image(_metadata, img, len, &e))
+		TH_LOG("bytes after the error record (no trailer expected)");
+	free(img);
+	close(fd);
+	munmap(rep, sizeof(*rep));
 }
 
 /* ------------------------------------------------------------------ */
@@ -427,7 +598,6 @@ FIXTURE_TEARDOWN(target)
 TEST_F(target, sleeping_child_ebusy)
 {
 	EXPECT_EQ('S', wait_state(self->c.pid, 'S'));
-	EXPECT_EQ(-EBUSY, sys_checkpoint(self->c.pid, self->fd, 0));
 	EXPECT_EQ(-EBUSY, sys_checkpoint(self->c.pid, self->fd, CHECKPOINT_SUBTREE));
 	EXPECT_EQ(0, fd_size(self->fd)) TH_LOG("a refused checkpoint wrote to the fd");
 	assert_running_child_survives(_metadata, &self->c);
@@ -437,7 +607,7 @@ TEST_F(target, sleeping_child_ebusy)
 TEST_F(target, spinning_child_ebusy)
 {
 	ASSERT_EQ(0, child_spawn(&self->c2, CHILD_SPIN));
-	EXPECT_EQ(-EBUSY, sys_checkpoint(self->c2.pid, self->fd, 0));
+	EXPECT_EQ(-EBUSY, sys_checkpoint(self->c2.pid, self->fd, CHECKPOINT_SUBTREE));
 	EXPECT_EQ(0, fd_size(self->fd));
 	assert_running_child_survives(_metadata, &self->c2);
 }
@@ -448,7 +618,7 @@ TEST_F(target, continued_child_ebusy)
 	ASSERT_EQ(0, child_stop(&self->c));
 	ASSERT_EQ(0, child_cont(&self->c));
 	EXPECT_EQ('S', wait_state(self->c.pid, 'S'));
-	EXPECT_EQ(-EBUSY, sys_checkpoint(self->c.pid, self->fd, 0));
+	EXPECT_EQ(-EBUSY, sys_checkpoint(self->c.pid, self->fd, CHECKPOINT_SUBTREE));
 	EXPECT_EQ(0, fd_size(self->fd));
 	assert_running_child_survives(_metadata, &self->c);
 }
@@ -464,7 +634,7 @@ TEST_F(target, unprivileged_caller_eperm)
 	if (self->aux == 0) {
 		if (child_tie_to_parent(parent) || drop_privileges(parent))
 			_exit(EXIT_SETUP_FAILED);
-		exit_with(sys_checkpoint(self->c.pid, self->fd, 0));
+		exit_with(sys_checkpoint(self->c.pid, self->fd, CHECKPOINT_SUBTREE));
 	}
 	EXPECT_EQ(EPERM, reap_exit_status(&self->aux))
 		TH_LOG("exit code = errno of checkpoint as uid %d (%d: setup failed)",
@@ -499,22 +669,55 @@ FIXTURE_TEARDOWN(simple)
 		close(self->fd);
 }
 
-/* Expectations for the image of the fixture's target */
+/* Expectations for the image of the fixture's target (stopped: 1, 0, -1) */
 static void expect_target(struct ckpt_expect *e, const struct ckpt_target *t,
-			  unsigned long flags)
+			  unsigned long flags, int stopped)
 {
 	ckpt_expect_init(e, t->pid, flags);
 	e->ppid = getpid();
 	e->uid = getuid();
+	e->stopped = stopped;
+}
+
+/*
+ * The tree of the complete image img: the root alone, in a tree with
+ * flags tree_flags, with this pid (and tgid), pgid, sid and flags; no
+ * parent, exit signal SIGCHLD (an ordinary child), nothing shared.
+ */
+static void expect_tree_root(struct __test_metadata *_metadata,
+			     const struct ckpt_image *img, uint32_t tree_flags,
+			     pid_t pid, pid_t pgid, pid_t sid, uint32_t flags)
+{
+	struct ckpt_hdr_tree tr;
+	struct ckpt_tree_task k;
+
+	ASSERT_EQ(0, ckpt_image_tree(img, &tr, &k, 0)) TH_LOG("no tree record with a task");
+	EXPECT_EQ(1U, tr.nr_tasks);
+	EXPECT_EQ(tree_flags, tr.flags);
+	EXPECT_EQ(pid, k.pid);
+	EXPECT_EQ(pid, k.tgid);
+	EXPECT_EQ(0, k.ppid);
+	EXPECT_EQ(0, k.ptid);
+	EXPECT_EQ(pgid, k.pgid);
+	EXPECT_EQ(sid, k.sid);
+	EXPECT_EQ(flags, k.flags) TH_LOG("tree flags %#x, expected %#x", k.flags, flags);
+	EXPECT_EQ(0, k.exit_code);
+	EXPECT_EQ((uint32_t)SIGCHLD, k.exit_signal);
+	EXPECT_EQ(0U, k.share_mm);
+	EXPECT_EQ(0U, k.share_files);
+	EXPECT_EQ(0U, k.share_fs);
+	EXPECT_EQ(0U, k.share_sighand);
+	EXPECT_EQ(0U, k.__pad);
 }
 
 /*
  * A stopped target with a file and some heap: a positive id, one complete
- * image holding its fds, handler, counter and heap; the target stopped
- * still, and running normally once continued.
+ * image holding its fds, handler, counter and heap, and a tree of the
+ * target alone, stopped, in the test's process group and session (both
+ * outside the image); the target stopped still, and running normally
+ * once continued.
  */
-static void stopped_target_case(struct __test_metadata *_metadata,
-				FIXTURE_DATA(simple) *self, unsigned long flags)
+TEST_F(simple, stopped_target)
 {
 	struct ckpt_expect e;
 	struct ckpt_image img;
@@ -525,22 +728,210 @@ static void stopped_target_case(struct __test_metadata *_metadata,
 	ASSERT_EQ('T', proc_state(self->t.pid));
 	counter = target_counter(&self->t);
 
-	expect_target(&e, &self->t, flags);
+	expect_target(&e, &self->t, CHECKPOINT_SUBTREE, 1);
 	ckpt_capture_image(_metadata, &e, &img);
 	ckpt_check_target_image(_metadata, &img, &self->t, counter);
+	expect_tree_root(_metadata, &img, 0, self->t.pid, getpgrp(), getsid(0),
+			 CKPT_TREE_STOPPED | CKPT_TREE_PGID_OUTSIDE |
+			 CKPT_TREE_SID_OUTSIDE);
 	ckpt_image_free(&img);
 
 	assert_target_unchanged(_metadata, &self->t);
 }
 
-TEST_F(simple, stopped_target)
+/*
+ * Without CHECKPOINT_SUBTREE the target must be the init of a pid
+ * namespace: a plain stopped child is refused with EINVAL, after the
+ * headers, by an error record that says so; the child stays stopped and
+ * runs normally once continued.
+ */
+TEST_F(simple, stopped_target_no_subtree_einval)
 {
-	stopped_target_case(_metadata, self, 0);
+	unsigned char *img;
+	size_t len;
+
+	ASSERT_EQ(0, target_spawn(&self->t, 1, NULL, NULL));
+	ASSERT_EQ(0, target_stop(&self->t));
+	ckpt_capture_failed_image(_metadata, self->t.pid, 0, EINVAL, NOT_NS_INIT_MSG,
+				  &img, &len);
+	free(img);
+	assert_target_unchanged(_metadata, &self->t);
 }
 
-TEST_F(simple, stopped_target_subtree_flag)
+static int hook_setpgid(void *arg)
 {
-	stopped_target_case(_metadata, self, CHECKPOINT_SUBTREE);
+	(void)arg;
+	return setpgid(0, 0);
+}
+
+static int hook_setsid(void *arg)
+{
+	(void)arg;
+	return setsid() < 0 ? -1 : 0;
+}
+
+/*
+ * A stopped target that leads a process group of its own, in the test's
+ * session: its tree entry has its own pid as pgid (the leader is in the
+ * image) and the test's session, outside.
+ */
+TEST_F(simple, tree_own_process_group)
+{
+	struct ckpt_expect e;
+	struct ckpt_image img;
+
+	ASSERT_EQ(0, target_spawn(&self->t, 1, hook_setpgid, NULL));
+	ASSERT_EQ(0, target_stop(&self->t));
+	ASSERT_EQ(self->t.pid, getpgid(self->t.pid));
+	ASSERT_EQ(getsid(0), getsid(self->t.pid));
+	ASSERT_NE(self->t.pid, getsid(0));
+
+	expect_target(&e, &self->t, CHECKPOINT_SUBTREE, 1);
+	ckpt_capture_image(_metadata, &e, &img);
+	expect_tree_root(_metadata, &img, 0, self->t.pid, self->t.pid, getsid(0),
+			 CKPT_TREE_STOPPED | CKPT_TREE_SID_OUTSIDE);
+	ckpt_image_free(&img);
+
+	assert_target_unchanged(_metadata, &self->t);
+}
+
+/* A stopped target that leads a session of its own: nothing outside. */
+TEST_F(simple, tree_own_session)
+{
+	struct ckpt_expect e;
+	struct ckpt_image img;
+
+	ASSERT_EQ(0, target_spawn(&self->t, 1, hook_setsid, NULL));
+	ASSERT_EQ(0, target_stop(&self->t));
+	ASSERT_EQ(self->t.pid, getpgid(self->t.pid));
+	ASSERT_EQ(self->t.pid, getsid(self->t.pid));
+
+	expect_target(&e, &self->t, CHECKPOINT_SUBTREE, 1);
+	ckpt_capture_image(_metadata, &e, &img);
+	expect_tree_root(_metadata, &img, 0, self->t.pid, self->t.pid, self->t.pid,
+			 CKPT_TREE_STOPPED);
+	ckpt_image_free(&img);
+
+	assert_target_unchanged(_metadata, &self->t);
+}
+
+/*
+ * The init of a new pid namespace (clone(CLONE_NEWPID)), with no
+ * children, stopped by the test (SIGSTOP from an ancestor namespace
+ * reaches it): checkpoint(pid, fd, 0) takes the namespace, a container
+ * of one task. The tree has CKPT_TREE_CONTAINER and the pids of the
+ * namespace: the root is 1, the test's group and session are not visible
+ * there (0, outside), unless the init made a session of its own (1). The
+ * same task checkpointed as a subtree is listed with the test's pids.
+ */
+static void container_case(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(simple) *self, int own_session)
+{
+	uint32_t outside = CKPT_TREE_PGID_OUTSIDE | CKPT_TREE_SID_OUTSIDE;
+	struct ckpt_expect e;
+	struct ckpt_image img;
+	uint64_t counter;
+	pid_t pid;
+
+	ASSERT_EQ(0, target_spawn_flags(&self->t, 1, own_session ? hook_setsid : NULL,
+					NULL, CLONE_NEWPID))
+		TH_LOG("clone(CLONE_NEWPID) of a target: %s", strerror(errno));
+	pid = self->t.pid;
+	ASSERT_EQ(0, target_stop(&self->t)) TH_LOG("SIGSTOP of the init of a pid namespace");
+	ASSERT_EQ('T', proc_state(pid));
+	counter = target_counter(&self->t);
+
+	expect_target(&e, &self->t, 0, 1);
+	ckpt_capture_image(_metadata, &e, &img);
+	ckpt_check_target_image(_metadata, &img, &self->t, counter);
+	if (own_session)
+		expect_tree_root(_metadata, &img, CKPT_TREE_CONTAINER, 1, 1, 1,
+				 CKPT_TREE_STOPPED);
+	else
+		expect_tree_root(_metadata, &img, CKPT_TREE_CONTAINER, 1, 0, 0,
+				 CKPT_TREE_STOPPED | outside);
+	ckpt_image_free(&img);
+
+	expect_target(&e, &self->t, CHECKPOINT_SUBTREE, 1);
+	ckpt_capture_image(_metadata, &e, &img);
+	if (own_session)
+		expect_tree_root(_metadata, &img, 0, pid, pid, pid, CKPT_TREE_STOPPED);
+	else
+		expect_tree_root(_metadata, &img, 0, pid, getpgrp(), getsid(0),
+				 CKPT_TREE_STOPPED | outside);
+	ckpt_image_free(&img);
+
+	assert_target_unchanged(_metadata, &self->t);
+}
+
+TEST_F(simple, container_init)
+{
+	container_case(_metadata, self, 0);
+}
+
+TEST_F(simple, container_init_own_session)
+{
+	container_case(_metadata, self, 1);
+}
+
+/*
+ * A task that entered the container's pid namespace with setns() and
+ * forked is in the namespace without descending from its init: the
+ * checkpoint of the container would leave it out, so it is refused
+ * (EOPNOTSUPP, an error record that names it); the init stays stopped.
+ */
+TEST_F(simple, container_stray_task_refused)
+{
+	char path[64];
+	unsigned char *img;
+	size_t len;
+	int status, ready[2];
+	pid_t helper, parent = getpid();
+	char c;
+
+	ASSERT_EQ(0, target_spawn_flags(&self->t, 1, NULL, NULL, CLONE_NEWPID))
+		TH_LOG("clone(CLONE_NEWPID) of a target: %s", strerror(errno));
+	ASSERT_EQ(0, target_stop(&self->t));
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", self->t.pid);
+	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
+
+	/* helper: setns() into the container, fork a child there, wait */
+	helper = fork();
+	ASSERT_LE(0, helper);
+	if (helper == 0) {
+		int ns = open(path, O_RDONLY | O_CLOEXEC);
+		pid_t inside;
+
+		if (child_tie_to_parent(parent) || ns < 0 ||
+		    setns(ns, CLONE_NEWPID))
+			_exit(EXIT_SETUP_FAILED);
+		inside = fork();
+		if (inside < 0)
+			_exit(EXIT_SETUP_FAILED);
+		if (inside == 0) {
+			/* pid 2 or so in the container, its parent outside */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != 0)
+				_exit(EXIT_SETUP_FAILED);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(EXIT_SETUP_FAILED);
+			for (;;)
+				pause();
+		}
+		close(ready[1]);
+		waitpid(inside, &status, 0);
+		_exit(0);
+	}
+	close(ready[1]);
+	ASSERT_EQ(1, read(ready[0], &c, 1)) TH_LOG("no task entered the container");
+	close(ready[0]);
+
+	ckpt_capture_failed_image(_metadata, self->t.pid, 0, EOPNOTSUPP,
+				  "not a descendant of its init", &img, &len);
+	free(img);
+
+	kill(helper, SIGKILL);	/* its child dies with it */
+	waitpid(helper, &status, 0);
+	assert_target_unchanged(_metadata, &self->t);
 }
 
 /* Two checkpoints into one O_WRONLY file: two images, one after the other. */
@@ -561,8 +952,8 @@ TEST_F(simple, stopped_target_twice_one_file)
 	ASSERT_EQ(0, target_spawn(&self->t, 1, NULL, NULL));
 	ASSERT_EQ(0, target_stop(&self->t));
 
-	expect_target(&e1, &self->t, 0);
-	id1 = sys_checkpoint(self->t.pid, wfd, 0);
+	expect_target(&e1, &self->t, CHECKPOINT_SUBTREE, 1);
+	id1 = sys_checkpoint(self->t.pid, wfd, CHECKPOINT_SUBTREE);
 	ckpt_expect_done(&e1);
 	ASSERT_LT(0, id1) TH_LOG("first checkpoint: %s", strerror((int)-id1));
 	e1.id = id1;
@@ -570,7 +961,7 @@ TEST_F(simple, stopped_target_twice_one_file)
 	ASSERT_EQ((off_t)n1, fd_size(wfd));
 	ASSERT_LT(0, fd_pos(wfd));
 
-	expect_target(&e2, &self->t, CHECKPOINT_SUBTREE);
+	expect_target(&e2, &self->t, CHECKPOINT_SUBTREE, 1);
 	id2 = sys_checkpoint(self->t.pid, wfd, CHECKPOINT_SUBTREE);
 	ckpt_expect_done(&e2);
 	ASSERT_LT(0, id2) TH_LOG("second checkpoint: %s", strerror((int)-id2));
@@ -606,8 +997,8 @@ TEST_F(simple, stopped_target_at_file_offset)
 	ASSERT_EQ(0, target_spawn(&self->t, 1, NULL, NULL));
 	ASSERT_EQ(0, target_stop(&self->t));
 	counter = target_counter(&self->t);
-	expect_target(&e, &self->t, 0);
-	id = sys_checkpoint(self->t.pid, self->fd, 0);
+	expect_target(&e, &self->t, CHECKPOINT_SUBTREE, 1);
+	id = sys_checkpoint(self->t.pid, self->fd, CHECKPOINT_SUBTREE);
 	ckpt_expect_done(&e);
 	ASSERT_LT(0, id) TH_LOG("checkpoint: %s", strerror((int)-id));
 	e.id = id;
@@ -639,8 +1030,8 @@ TEST_F(simple, stopped_target_into_pipe)
 	ASSERT_EQ(0, drainer_spawn(p, self->fd, &self->aux));
 	ASSERT_EQ(0, target_stop(&self->t));
 
-	expect_target(&e, &self->t, 0);
-	r = sys_checkpoint(self->t.pid, p[1], 0);
+	expect_target(&e, &self->t, CHECKPOINT_SUBTREE, 1);
+	r = sys_checkpoint(self->t.pid, p[1], CHECKPOINT_SUBTREE);
 	ckpt_expect_done(&e);
 	close(p[1]);
 	ASSERT_LT(0, r) TH_LOG("checkpoint into a pipe: %s", strerror((int)-r));
@@ -663,7 +1054,7 @@ TEST_F(simple, stopped_target_into_dev_null)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, target_spawn(&self->t, 0, NULL, NULL));
 	ASSERT_EQ(0, target_stop(&self->t));
-	r = sys_checkpoint(self->t.pid, fd, 0);
+	r = sys_checkpoint(self->t.pid, fd, CHECKPOINT_SUBTREE);
 	close(fd);
 	EXPECT_LT(0, r) TH_LOG("checkpoint into /dev/null: %s",
 			       r < 0 ? strerror((int)-r) : "0");
@@ -691,7 +1082,7 @@ TEST_F(simple, other_user_eperm)
 	if (self->aux == 0) {
 		if (child_tie_to_parent(parent) || drop_privileges(parent))
 			_exit(EXIT_SETUP_FAILED);
-		exit_with(sys_checkpoint(self->t.pid, self->fd, 0));
+		exit_with(sys_checkpoint(self->t.pid, self->fd, CHECKPOINT_SUBTREE));
 	}
 	EXPECT_EQ(EPERM, reap_exit_status(&self->aux))
 		TH_LOG("exit code = errno of checkpoint of uid %d as uid %d (%d: setup failed)",
@@ -728,7 +1119,7 @@ TEST_F(simple, unprivileged_caller_own_child)
 		SKIP(return, "yama ptrace_scope %d forbids unprivileged attach", scope);
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ckpt_expect_init(&e, 0, 0);
+	ckpt_expect_init(&e, 0, CHECKPOINT_SUBTREE);
 	self->aux = fork();
 	ASSERT_LE(0, self->aux);
 	if (self->aux == 0) {
@@ -742,7 +1133,7 @@ TEST_F(simple, unprivileged_caller_own_child)
 			_exit(EXIT_SETUP_FAILED);
 		}
 		rep.pid = gc.pid;
-		rep.id = sys_checkpoint(gc.pid, self->fd, 0);
+		rep.id = sys_checkpoint(gc.pid, self->fd, CHECKPOINT_SUBTREE);
 		target_cleanup(&gc);
 		if (write(p[1], &rep, sizeof(rep)) != sizeof(rep))
 			_exit(EXIT_SETUP_FAILED);
@@ -788,11 +1179,11 @@ static void refusal_case(struct __test_metadata *_metadata,
 		TH_LOG("the target could not set itself up");
 	ASSERT_EQ(0, target_stop(&self->t));
 
-	ckpt_expect_init(&e, self->t.pid, 0);
+	ckpt_expect_init(&e, self->t.pid, CHECKPOINT_SUBTREE);
 	e.errnum = err;
 	e.msg[0] = m1;
 	e.msg[1] = m2;
-	r = sys_checkpoint(self->t.pid, self->fd, 0);
+	r = sys_checkpoint(self->t.pid, self->fd, CHECKPOINT_SUBTREE);
 	ckpt_expect_done(&e);
 	EXPECT_EQ(-err, r) TH_LOG("checkpoint: %s, expected %s",
 				  r < 0 ? strerror((int)-r) : "success", strerror(err));
@@ -1028,9 +1419,9 @@ TEST_F(simple, refuse_ptraced)
 	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, self->t.pid, NULL, NULL))
 		TH_LOG("PTRACE_SEIZE: %s", strerror(errno));
 
-	ckpt_expect_init(&e, self->t.pid, 0);
+	ckpt_expect_init(&e, self->t.pid, CHECKPOINT_SUBTREE);
 	e.errnum = EBUSY;
-	r = sys_checkpoint(self->t.pid, self->fd, 0);
+	r = sys_checkpoint(self->t.pid, self->fd, CHECKPOINT_SUBTREE);
 	ckpt_expect_done(&e);
 
 	/* let go before asserting anything */
@@ -1208,8 +1599,9 @@ TEST_F_TIMEOUT(frozen, frozen_target, 60)
 	state = proc_state(self->t.pid);
 	counter = target_counter(&self->t);
 
-	expect_target(&e, &self->t, 0);
-	ck = sys_checkpoint(self->t.pid, self->fd, 0);
+	/* frozen, not stopped: the tree says so */
+	expect_target(&e, &self->t, CHECKPOINT_SUBTREE, 0);
+	ck = sys_checkpoint(self->t.pid, self->fd, CHECKPOINT_SUBTREE);
 	ckpt_expect_done(&e);
 
 	still_frozen = cg_frozen(self->cg);
@@ -1239,6 +1631,8 @@ out:
 	EXPECT_EQ((off_t)img.len, fd_pos(self->fd));
 	EXPECT_EQ(img.len, ckpt_check_image(_metadata, img.data, img.len, &e));
 	ckpt_check_target_image(_metadata, &img, &self->t, counter);
+	expect_tree_root(_metadata, &img, 0, e.pid, getpgrp(), getsid(0),
+			 CKPT_TREE_PGID_OUTSIDE | CKPT_TREE_SID_OUTSIDE);
 	ckpt_image_free(&img);
 	target_cleanup(&self->t);
 }

@@ -588,15 +588,16 @@ static inline void rs_image_error(int fd, char *msg, size_t size)
 }
 
 /*
- * Walk the image of a successful checkpoint: a header with the right id
- * and pid, the arch record, one task record, no error record, a trailer
- * with the same id counting the records before it, nothing after it.
+ * Walk the image of a successful checkpoint of the subtree of pid: a
+ * header with the right id, pid and flags, the arch record, a tree of one
+ * task, pid, the root, one task record, no error record, a trailer with
+ * the same id counting the records before it, nothing after it.
  */
 static inline void rs_check_image(struct __test_metadata *_metadata, int fd, long id,
 			   pid_t pid)
 {
 	off_t off = 0, end = fd_size(fd);
-	uint32_t nr = 0, ntask = 0;
+	uint32_t nr = 0, ntask = 0, ntree = 0;
 	int trailer = 0;
 	struct ckpt_hdr h;
 
@@ -628,10 +629,28 @@ static inline void rs_check_image(struct __test_metadata *_metadata, int fd, lon
 				TH_LOG("header ckpt_id %llu, checkpoint returned %ld",
 				       (unsigned long long)hh.ckpt_id, id);
 			EXPECT_EQ(pid, hh.root_pid);
-			EXPECT_EQ(0ULL, hh.flags);
+			EXPECT_EQ(CHECKPOINT_SUBTREE, hh.flags);
 		} else if (nr == 1) {
 			ASSERT_EQ((uint32_t)CKPT_HDR_HEADER_ARCH, h.type);
+		} else if (nr == 2) {
+			struct ckpt_hdr_tree tr;
+			struct ckpt_tree_task k;
+
+			ASSERT_EQ((uint32_t)CKPT_HDR_TREE, h.type)
+				TH_LOG("record 2 is of type %u, not the tree", h.type);
+			ASSERT_EQ(sizeof(tr) + sizeof(k), h.len)
+				TH_LOG("the tree of a single task has %u bytes", h.len);
+			ASSERT_EQ((ssize_t)sizeof(tr), pread(fd, &tr, sizeof(tr), off));
+			ASSERT_EQ((ssize_t)sizeof(k), pread(fd, &k, sizeof(k),
+							    off + (off_t)sizeof(tr)));
+			EXPECT_EQ(1U, tr.nr_tasks);
+			EXPECT_EQ(0U, tr.flags);
+			EXPECT_EQ(pid, k.pid);
+			EXPECT_EQ(pid, k.tgid);
+			EXPECT_EQ(0, k.ppid);
 		}
+		if (h.type == CKPT_HDR_TREE)
+			ntree++;
 		if (h.type == CKPT_HDR_TASK)
 			ntask++;
 		if (h.type == CKPT_HDR_TRAILER) {
@@ -654,12 +673,13 @@ static inline void rs_check_image(struct __test_metadata *_metadata, int fd, lon
 		nr++;
 	}
 	ASSERT_TRUE(trailer) TH_LOG("no trailer in the image (%u records)", nr);
+	EXPECT_EQ(1U, ntree) TH_LOG("%u tree records", ntree);
 	EXPECT_EQ(1U, ntask) TH_LOG("%u task records", ntask);
 }
 
 /*
- * checkpoint(pid, t->img, 0) must succeed with a positive id and write a
- * well-formed image.
+ * checkpoint(pid, t->img, CHECKPOINT_SUBTREE) must succeed with a positive
+ * id and write a well-formed image.
  */
 static inline void rs_checkpoint_pid(struct __test_metadata *_metadata, struct rs_test *t,
 			      pid_t pid)
@@ -668,7 +688,7 @@ static inline void rs_checkpoint_pid(struct __test_metadata *_metadata, struct r
 
 	ASSERT_EQ(0, ftruncate(t->img, 0));
 	ASSERT_EQ(0, lseek(t->img, 0, SEEK_SET));
-	t->ckpt_id = sys_checkpoint(pid, t->img, 0);
+	t->ckpt_id = sys_checkpoint(pid, t->img, CHECKPOINT_SUBTREE);
 	clock_gettime(CLOCK_MONOTONIC, &t->t_ckpt);
 	if (t->ckpt_id <= 0)
 		rs_image_error(t->img, msg, sizeof(msg));

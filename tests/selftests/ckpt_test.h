@@ -72,14 +72,19 @@
 #define __NR_restart 464
 #endif
 
-/* The on-disk layout of format version 1 (x86_64). */
-#if CKPT_FORMAT_VERSION == 1
+/*
+ * The on-disk layout of format version 2 (x86_64): version 1 plus the
+ * TREE record after the arch record.
+ */
+#if CKPT_FORMAT_VERSION == 2
 _Static_assert(sizeof(struct ckpt_hdr) == 8, "ckpt_hdr layout");
 _Static_assert(sizeof(struct ckpt_hdr_header) == 392, "ckpt_hdr_header layout");
 _Static_assert(sizeof(struct ckpt_hdr_header_arch_x86_64) == 24,
 	       "ckpt_hdr_header_arch_x86_64 layout");
 _Static_assert(sizeof(struct ckpt_hdr_error) == 16, "ckpt_hdr_error layout");
 _Static_assert(sizeof(struct ckpt_hdr_trailer) == 32, "ckpt_hdr_trailer layout");
+_Static_assert(sizeof(struct ckpt_tree_task) == 56, "ckpt_tree_task layout");
+_Static_assert(sizeof(struct ckpt_hdr_tree) == 16, "ckpt_hdr_tree layout");
 _Static_assert(sizeof(struct ckpt_hdr_task) == 96, "ckpt_hdr_task layout");
 _Static_assert(sizeof(struct ckpt_hdr_creds) == 88, "ckpt_hdr_creds layout");
 _Static_assert(sizeof(struct ckpt_hdr_rlimits) == 272, "ckpt_hdr_rlimits layout");
@@ -95,6 +100,9 @@ _Static_assert(sizeof(struct ckpt_fd_entry) == 16, "ckpt_fd_entry layout");
 _Static_assert(sizeof(struct ckpt_hdr_fd_table) == 16, "ckpt_hdr_fd_table layout");
 _Static_assert(sizeof(struct ckpt_hdr_sighand) == 2064, "ckpt_hdr_sighand layout");
 _Static_assert(sizeof(struct ckpt_hdr_signal_task) == 40, "ckpt_hdr_signal_task layout");
+#else
+/* The walkers and builders below know version 2 only: update them too. */
+#error "these tests know image format version 2 only"
 #endif
 
 /*
@@ -761,31 +769,98 @@ static inline struct ckpt_hdr_error *ckpt_make_error(int errnum,
 	return e;
 }
 
+/* The header of a TREE record of nr_tasks tasks, its len to match. */
+static inline void ckpt_fill_tree(struct ckpt_hdr_tree *t, uint32_t nr_tasks,
+				  uint32_t flags)
+{
+	memset(t, 0, sizeof(*t));
+	t->h.type = CKPT_HDR_TREE;
+	t->h.len = (uint32_t)(sizeof(*t) + (size_t)nr_tasks *
+			      sizeof(struct ckpt_tree_task));
+	t->nr_tasks = nr_tasks;
+	t->flags = flags;
+}
+
+/*
+ * The tree entry of the calling process as a checkpoint of its subtree
+ * lists it: the root (no parent), its group and session, with the
+ * OUTSIDE flags when their leaders are not the caller itself.
+ */
+static inline void ckpt_fill_tree_task(struct ckpt_tree_task *k)
+{
+	pid_t pid = getpid();
+
+	memset(k, 0, sizeof(*k));
+	k->pid = pid;
+	k->tgid = pid;
+	k->pgid = getpgrp();
+	k->sid = getsid(0);
+	if (k->pgid != pid)
+		k->flags |= CKPT_TREE_PGID_OUTSIDE;
+	if (k->sid != pid)
+		k->flags |= CKPT_TREE_SID_OUTSIDE;
+	k->exit_signal = SIGCHLD;
+}
+
+/*
+ * Append a TREE record: its header t then n entries, t->h.len bytes of
+ * them in all (cut short, or completed with zero bytes), padded. A len
+ * below the header's size is taken as the header's size.
+ */
+static inline size_t cb_tree(struct ckpt_buf *b, const struct ckpt_hdr_tree *t,
+			     const struct ckpt_tree_task *tasks, size_t n)
+{
+	size_t off = b->len, want = t->h.len, have;
+
+	if (want < sizeof(*t))
+		want = sizeof(*t);
+	cb_raw(b, t, sizeof(*t));
+	have = sizeof(*t) + n * sizeof(*tasks);
+	if (want < have)
+		have = want;
+	cb_raw(b, tasks, have - sizeof(*t));
+	while (have < want) {
+		static const unsigned char zero[64];
+		size_t k = want - have < sizeof(zero) ? want - have : sizeof(zero);
+
+		cb_raw(b, zero, k);
+		have += k;
+	}
+	cb_pad(b);
+	return off;
+}
+
 #define CKPT_TEST_ID	0x1122334455667788ULL
 
 /* Offsets of the records of the well-formed image built below. */
 struct ckpt_layout {
-	size_t header, arch, trailer, end;
+	size_t header, arch, tree, trailer, end;
 };
 
 /*
- * A well-formed image with no task state: header, arch, trailer.
- * (restart(2) refuses it: there is no task to restore.)
+ * A well-formed image with no task state: header, arch, a tree of one
+ * task (the caller, as a subtree), trailer. (restart(2) refuses it: the
+ * state of the task is missing.)
  */
 static inline void ckpt_build_minimal(struct ckpt_buf *b, struct ckpt_layout *l)
 {
 	struct ckpt_hdr_header h;
 	struct ckpt_hdr_header_arch_x86_64 a;
+	struct ckpt_hdr_tree tr;
+	struct ckpt_tree_task k;
 	struct ckpt_hdr_trailer t;
 	struct ckpt_layout tmp;
 
 	if (!l)
 		l = &tmp;
-	ckpt_fill_header(&h, getpid(), 0, CKPT_TEST_ID);
+	ckpt_fill_header(&h, getpid(), CHECKPOINT_SUBTREE, CKPT_TEST_ID);
 	ckpt_fill_arch(&a);
-	ckpt_fill_trailer(&t, CKPT_TEST_ID, 2);
+	ckpt_fill_tree(&tr, 1, 0);
+	ckpt_fill_tree_task(&k);
+	ckpt_fill_trailer(&t, CKPT_TEST_ID, 3);
 	l->header = cb_record(b, &h, sizeof(h));
 	l->arch = cb_record(b, &a, sizeof(a));
+	l->tree = cb_tree(b, &tr, &k, 1);
 	l->trailer = cb_record(b, &t, sizeof(t));
 	l->end = b->len;
 }
@@ -1043,6 +1118,27 @@ static inline int ckpt_image_fd(const struct ckpt_image *img, int fd,
 	return -1;
 }
 
+/*
+ * The TREE record of an indexed image and its entry idx (from 0): 0, or
+ * -1 if the image has no TREE record or the record no such entry.
+ */
+static inline int ckpt_image_tree(const struct ckpt_image *img,
+				  struct ckpt_hdr_tree *tree,
+				  struct ckpt_tree_task *task, uint32_t idx)
+{
+	ssize_t i = ckpt_image_find(img, CKPT_HDR_TREE, 0);
+	size_t off;
+
+	if (i < 0 || img->rec[i].len < sizeof(*tree))
+		return -1;
+	memcpy(tree, img->data + img->rec[i].off, sizeof(*tree));
+	off = sizeof(*tree) + (size_t)idx * sizeof(*task);
+	if (idx >= tree->nr_tasks || off + sizeof(*task) > img->rec[i].len)
+		return -1;
+	memcpy(task, img->data + img->rec[i].off + off, sizeof(*task));
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Image checking                                                      */
 /* ------------------------------------------------------------------ */
@@ -1102,8 +1198,12 @@ struct ckpt_expect {
 	struct timespec before, after;	/* CLOCK_REALTIME around the call */
 	/* complete images */
 	long id;			/* what checkpoint returned (0: unchecked) */
-	pid_t ppid;			/* TASK ppid (0: unchecked) */
+	pid_t ppid;			/* TASK ppid (0: unchecked); also: the
+					 * task is an ordinary child, its
+					 * exit_signal is SIGCHLD */
 	uid_t uid;			/* CREDS uid ((uid_t)-1: unchecked) */
+	int stopped;			/* CKPT_TREE_STOPPED of the root: 1 set,
+					 * 0 clear, -1 unchecked */
 	/* images of a failed checkpoint */
 	int errnum;			/* errno in the error record */
 	const char *msg[CKPT_EXPECT_MSGS];	/* its message contains each,
@@ -1117,6 +1217,7 @@ static inline void ckpt_expect_init(struct ckpt_expect *e, pid_t pid,
 	e->pid = pid;
 	e->flags = flags;
 	e->uid = (uid_t)-1;
+	e->stopped = -1;
 	e->errnum = EOPNOTSUPP;
 	clock_gettime(CLOCK_REALTIME, &e->before);
 }
@@ -1134,6 +1235,8 @@ struct ckpt_walk {
 	uint32_t nr;		/* records passed */
 	struct ckpt_hdr_header h;
 	struct ckpt_hdr_header_arch_x86_64 a;
+	struct ckpt_hdr_tree tree;	/* once checked */
+	struct ckpt_tree_task root;	/* its first entry */
 };
 
 /* Type of the record at the cursor, or 0 if no record header is left. */
@@ -1154,6 +1257,7 @@ static inline const char *ckpt_type_name(uint32_t type)
 	case CKPT_HDR_HEADER_ARCH: return "HEADER_ARCH";
 	case CKPT_HDR_ERROR: return "ERROR";
 	case CKPT_HDR_TRAILER: return "TRAILER";
+	case CKPT_HDR_TREE: return "TREE";
 	case CKPT_HDR_TASK: return "TASK";
 	case CKPT_HDR_CREDS: return "CREDS";
 	case CKPT_HDR_RLIMITS: return "RLIMITS";
@@ -1313,10 +1417,103 @@ static inline void ckpt_check_error(struct __test_metadata *_metadata,
 	}
 }
 
+#define CKPT_TREE_TASK_FLAGS	(CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED | \
+				 CKPT_TREE_PGID_OUTSIDE | CKPT_TREE_SID_OUTSIDE)
+
+/* Is pid the pid of one of the n entries of the tree record at rec? */
+static inline int tree_has_pid(const unsigned char *rec, uint32_t n, int32_t pid)
+{
+	struct ckpt_tree_task k;
+
+	for (uint32_t i = 0; i < n; i++) {
+		memcpy(&k, rec + sizeof(struct ckpt_hdr_tree) + (size_t)i * sizeof(k),
+		       sizeof(k));
+		if (k.pid == pid)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The TREE record at the cursor, as checkpoint(2) with e->flags writes
+ * it: its length that of its nr_tasks (>= 1) entries, the CONTAINER flag
+ * unless CHECKPOINT_SUBTREE, every entry with positive pids, known flags
+ * (the OUTSIDE ones set exactly when no entry has the pid of the group or
+ * session), shares only with earlier entries and zero padding; the root
+ * first, without a parent, a process, pid 1 for a container and the
+ * header's root_pid for a subtree. In the image of a checkpoint that
+ * worked (complete), the tree is the root alone, a live task, STOPPED as
+ * e->stopped says, with exit signal SIGCHLD if e->ppid says it is a child.
+ */
+static inline void ckpt_check_tree(struct __test_metadata *_metadata,
+				   struct ckpt_walk *w,
+				   const struct ckpt_expect *e, int complete)
+{
+	int container = !(e->flags & CHECKPOINT_SUBTREE);
+	const unsigned char *rec;
+	struct ckpt_hdr_tree t;
+	struct ckpt_tree_task k;
+	size_t off;
+
+	off = walk_take(_metadata, w, CKPT_HDR_TREE, sizeof(t) + sizeof(k),
+			sizeof(t) + (size_t)CKPT_TREE_MAX_TASKS * sizeof(k), &t, sizeof(t));
+	rec = w->buf + off;
+	ASSERT_EQ(t.h.len, sizeof(t) + (size_t)t.nr_tasks * sizeof(k))
+		TH_LOG("TREE: len %u, nr_tasks %u", t.h.len, t.nr_tasks);
+	ASSERT_LE(1U, t.nr_tasks);
+	EXPECT_EQ(container ? (uint32_t)CKPT_TREE_CONTAINER : 0U, t.flags)
+		TH_LOG("TREE flags %#x of a checkpoint with flags %#llx", t.flags,
+		       (unsigned long long)e->flags);
+	for (uint32_t i = 0; i < t.nr_tasks; i++) {
+		memcpy(&k, rec + sizeof(t) + (size_t)i * sizeof(k), sizeof(k));
+		EXPECT_GT(k.pid, 0) TH_LOG("tree task %u: pid %d", i, k.pid);
+		EXPECT_GT(k.tgid, 0) TH_LOG("tree task %u: tgid %d", i, k.tgid);
+		EXPECT_GE(k.pgid, 0) TH_LOG("tree task %u: pgid %d", i, k.pgid);
+		EXPECT_GE(k.sid, 0) TH_LOG("tree task %u: sid %d", i, k.sid);
+		EXPECT_EQ(0U, k.flags & ~(uint32_t)CKPT_TREE_TASK_FLAGS)
+			TH_LOG("tree task %u: flags %#x", i, k.flags);
+		EXPECT_EQ(!tree_has_pid(rec, t.nr_tasks, k.pgid),
+			  !!(k.flags & CKPT_TREE_PGID_OUTSIDE))
+			TH_LOG("tree task %u: pgid %d, flags %#x", i, k.pgid, k.flags);
+		EXPECT_EQ(!tree_has_pid(rec, t.nr_tasks, k.sid),
+			  !!(k.flags & CKPT_TREE_SID_OUTSIDE))
+			TH_LOG("tree task %u: sid %d, flags %#x", i, k.sid, k.flags);
+		if (!(k.flags & CKPT_TREE_ZOMBIE)) {
+			EXPECT_EQ(0, k.exit_code) TH_LOG("tree task %u", i);
+		}
+		EXPECT_LE(k.exit_signal, 64U) TH_LOG("tree task %u", i);
+		EXPECT_LE(k.share_mm, i) TH_LOG("tree task %u", i);
+		EXPECT_LE(k.share_files, i) TH_LOG("tree task %u", i);
+		EXPECT_LE(k.share_fs, i) TH_LOG("tree task %u", i);
+		EXPECT_LE(k.share_sighand, i) TH_LOG("tree task %u", i);
+		EXPECT_EQ(0U, k.__pad) TH_LOG("tree task %u", i);
+	}
+	memcpy(&k, rec + sizeof(t), sizeof(k));
+	EXPECT_EQ(container ? 1 : w->h.root_pid, k.pid) TH_LOG("the root's pid in the tree");
+	EXPECT_EQ(k.pid, k.tgid) TH_LOG("the root is a thread?");
+	EXPECT_EQ(0, k.ppid);
+	EXPECT_EQ(0, k.ptid);
+	EXPECT_EQ(0U, k.flags & CKPT_TREE_ZOMBIE);
+	w->tree = t;
+	w->root = k;
+	if (!complete)
+		return;
+	ASSERT_EQ(1U, t.nr_tasks) TH_LOG("a tree of %u tasks: only single tasks are checkpointed so far",
+					 t.nr_tasks);
+	if (e->stopped >= 0) {
+		EXPECT_EQ(e->stopped, !!(k.flags & CKPT_TREE_STOPPED))
+			TH_LOG("the root's tree flags %#x", k.flags);
+	}
+	if (e->ppid) {
+		EXPECT_EQ((uint32_t)SIGCHLD, k.exit_signal);
+	}
+}
+
 /*
  * Assert that buf[0..len) starts with the image of a failed checkpoint:
- * header, arch, any records of task state (well framed), then one error
- * record with errno e->errnum whose message contains e->msg[]; no trailer.
+ * header, arch, the tree (if the checkpoint got that far), any records of
+ * task state (well framed), then one error record with errno e->errnum
+ * whose message contains e->msg[]; no trailer.
  * Returns the number of bytes the image takes (the error record padded to
  * 8 included).
  */
@@ -1329,6 +1526,8 @@ static inline size_t ckpt_check_failed_image(struct __test_metadata *_metadata,
 	uint32_t type;
 
 	ckpt_check_headers(_metadata, &w, e);
+	if (walk_peek(&w) == CKPT_HDR_TREE)
+		ckpt_check_tree(_metadata, &w, e, 0);
 	while ((type = walk_peek(&w)) != CKPT_HDR_ERROR) {
 		ASSERT_NE(0U, type) TH_LOG("image of %zu bytes has no error record", len);
 		ASSERT_TRUE(type >= CKPT_HDR_TASK && type < CKPT_HDR_TYPE_MAX &&
@@ -1437,7 +1636,7 @@ static inline void ckpt_check_fd_table(struct __test_metadata *_metadata,
 
 /*
  * Assert that buf[0..len) starts with a complete image as the running
- * kernel writes it for a single task: HEADER, HEADER_ARCH, TASK, CREDS,
+ * kernel writes it for a single task: HEADER, HEADER_ARCH, TREE, TASK, CREDS,
  * RLIMITS, FS, SIGHAND, SIGNAL_TASK, SYSCALL_RESTART, CPU_X86_64, XSTATE,
  * FILE*, FD_TABLE, FILE*, MM, nr_vmas x (VMA, PAGES*), TRAILER; every
  * length, count, padding and cross reference consistent; the trailer
@@ -1478,7 +1677,10 @@ static inline size_t ckpt_check_image(struct __test_metadata *_metadata,
 	}
 	EXPECT_NE(0ULL, w.h.ckpt_id);
 
-	/* TASK */
+	/* TREE */
+	ckpt_check_tree(_metadata, &w, e, 1);
+
+	/* TASK: pids of the checkpointer's pid namespace, like a subtree's tree */
 	walk_take(_metadata, &w, CKPT_HDR_TASK, sizeof(u->task), sizeof(u->task),
 		  &u->task, sizeof(u->task));
 	if (e->pid) {
@@ -1486,6 +1688,11 @@ static inline size_t ckpt_check_image(struct __test_metadata *_metadata,
 	}
 	EXPECT_EQ(u->task.pid, u->task.tgid) TH_LOG("TASK of a thread?");
 	EXPECT_EQ(w.h.root_pid, u->task.pid);
+	if (e->flags & CHECKPOINT_SUBTREE) {
+		EXPECT_EQ(w.root.pid, u->task.pid) TH_LOG("TASK and TREE name different pids");
+	}
+	EXPECT_EQ(w.root.exit_signal, u->task.exit_signal)
+		TH_LOG("TASK and TREE name different exit signals");
 	if (e->ppid) {
 		EXPECT_EQ(e->ppid, u->task.ppid);
 	}
@@ -1711,9 +1918,9 @@ static inline void ckpt_capture_failed_image(struct __test_metadata *_metadata,
 }
 
 /*
- * checkpoint(pid, <fresh memfd>, 0) of a stopped or frozen target must
- * succeed and write one complete image (checked with e; e->pid and
- * e->flags set by the caller, the id filled in here). The image is
+ * checkpoint(e->pid, <fresh memfd>, e->flags) of a stopped or frozen
+ * target must succeed and write one complete image (checked with e; e->pid
+ * and e->flags set by the caller, the id filled in here). The image is
  * loaded and indexed in *img. Returns the checkpoint id.
  */
 static inline long ckpt_capture_image(struct __test_metadata *_metadata,
@@ -1964,12 +2171,28 @@ static inline int target_still(const struct ckpt_target *t)
 }
 
 /*
- * Fork a target, with a file at fd 3 if with_file, running hook(arg)
+ * Like fork(), with clone(2) flags such as CLONE_NEWPID (the child is
+ * then pid 1 of a new pid namespace). The raw system call leaves glibc's
+ * idea of the thread id stale in the child: it must not use pthreads or
+ * raise(); target_body() does not.
+ */
+static inline pid_t fork_flags(unsigned long clone_flags)
+{
+	if (!clone_flags)
+		return fork();
+	return (pid_t)syscall(SYS_clone, clone_flags | SIGCHLD, 0L, 0L, 0L, 0L);
+}
+
+/*
+ * Fork a target with clone(2) flags clone_flags (0: a plain fork; with
+ * CLONE_NEWPID it is the init of a new pid namespace, where its parent is
+ * not visible), with a file at fd 3 if with_file, running hook(arg)
  * before its loop, and wait until it loops. 0, or -1 (then t->pid is 0:
  * the target died, reaped, or could not be started).
  */
-static inline int target_spawn(struct ckpt_target *t, int with_file,
-			       ckpt_target_hook hook, void *arg)
+static inline int target_spawn_flags(struct ckpt_target *t, int with_file,
+				     ckpt_target_hook hook, void *arg,
+				     unsigned long clone_flags)
 {
 	pid_t parent = getpid();
 	int status;
@@ -1991,14 +2214,20 @@ static inline int target_spawn(struct ckpt_target *t, int with_file,
 		}
 		close(fd);
 	}
-	t->pid = fork();
+	t->pid = fork_flags(clone_flags);
 	if (t->pid < 0) {
 		t->pid = 0;
 		return -1;
 	}
 	if (t->pid == 0) {
-		if (child_tie_to_parent(parent))
+		if (clone_flags & CLONE_NEWPID) {
+			/* the parent is outside: getppid() is 0 */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getpid() != 1 ||
+			    getppid() != 0)
+				_exit(TGT_EXIT_SETUP);
+		} else if (child_tie_to_parent(parent)) {
 			_exit(TGT_EXIT_SETUP);
+		}
 		target_body(t->path, hook, arg);
 	}
 	for (int waited = 0; waited < CKPT_WAIT_MS; waited += 2) {
@@ -2014,6 +2243,12 @@ static inline int target_spawn(struct ckpt_target *t, int with_file,
 	}
 	reap_kill(&t->pid);
 	return -1;
+}
+
+static inline int target_spawn(struct ckpt_target *t, int with_file,
+			       ckpt_target_hook hook, void *arg)
+{
+	return target_spawn_flags(t, with_file, hook, arg, 0);
 }
 
 static inline int target_stop(const struct ckpt_target *t)
@@ -2139,6 +2374,122 @@ static inline void ckpt_check_target_image(struct __test_metadata *_metadata,
 }
 
 /* ------------------------------------------------------------------ */
+/* "The caller is unharmed"                                            */
+/* ------------------------------------------------------------------ */
+
+#define CKPT_CANARY 0x636b70745f636e72ULL
+#define PROBE_FDS 64
+
+static volatile uint64_t ckpt_canary_global = CKPT_CANARY;
+
+/*
+ * What a refused restart(2) must leave as it was in the caller: ids,
+ * memory (data, heap, an anonymous mapping), working directory, umask,
+ * signal mask, a signal disposition, a resource limit and the open
+ * descriptors (as device and inode).
+ */
+struct ckpt_probe {
+	pid_t pid, ppid;
+	uint64_t *heap;
+	uint64_t *map;
+	char cwd[256];
+	mode_t umask;
+	sigset_t blocked;
+	struct sigaction usr2;
+	struct rlimit nofile;
+	struct {
+		int open;
+		dev_t dev;
+		ino_t ino;
+	} fd[PROBE_FDS];
+};
+
+static inline mode_t get_umask(void)
+{
+	mode_t m = umask(022);
+
+	umask(m);
+	return m;
+}
+
+static inline void probe_arm(struct ckpt_probe *p)
+{
+	struct stat st;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = getpid();
+	p->ppid = getppid();
+	p->heap = malloc(4096);
+	p->map = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!p->heap || p->map == MAP_FAILED)
+		abort();
+	for (size_t i = 0; i < 4096 / 8; i++)
+		p->heap[i] = p->map[i] = CKPT_CANARY ^ i;
+	ckpt_canary_global = CKPT_CANARY;
+	if (!getcwd(p->cwd, sizeof(p->cwd)))
+		p->cwd[0] = 0;
+	p->umask = get_umask();
+	sigprocmask(SIG_BLOCK, NULL, &p->blocked);
+	sigaction(SIGUSR2, NULL, &p->usr2);
+	getrlimit(RLIMIT_NOFILE, &p->nofile);
+	for (int fd = 0; fd < PROBE_FDS; fd++) {
+		if (fstat(fd, &st))
+			continue;
+		p->fd[fd].open = 1;
+		p->fd[fd].dev = st.st_dev;
+		p->fd[fd].ino = st.st_ino;
+	}
+}
+
+/* 1 if this process still looks exactly like before. */
+static inline int probe_intact(const struct ckpt_probe *p)
+{
+	struct sigaction sa;
+	struct rlimit rl;
+	struct stat st;
+	sigset_t blocked;
+	char cwd[256];
+
+	if (getpid() != p->pid || getppid() != p->ppid)
+		return 0;
+	if (ckpt_canary_global != CKPT_CANARY)
+		return 0;
+	for (size_t i = 0; i < 4096 / 8; i++)
+		if (p->heap[i] != (CKPT_CANARY ^ i) ||
+		    p->map[i] != (CKPT_CANARY ^ i))
+			return 0;
+	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, p->cwd))
+		return 0;
+	if (get_umask() != p->umask)
+		return 0;
+	sigprocmask(SIG_BLOCK, NULL, &blocked);
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&blocked, s) != sigismember(&p->blocked, s))
+			return 0;
+	sigaction(SIGUSR2, NULL, &sa);
+	if (sa.sa_handler != p->usr2.sa_handler || sa.sa_flags != p->usr2.sa_flags)
+		return 0;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur != p->nofile.rlim_cur || rl.rlim_max != p->nofile.rlim_max)
+		return 0;
+	for (int fd = 0; fd < PROBE_FDS; fd++) {
+		if (!p->fd[fd].open)
+			continue;
+		if (fstat(fd, &st) || st.st_dev != p->fd[fd].dev ||
+		    st.st_ino != p->fd[fd].ino)
+			return 0;
+	}
+	return 1;
+}
+
+static inline void probe_disarm(struct ckpt_probe *p)
+{
+	free(p->heap);
+	munmap(p->map, 4096);
+}
+
+/* ------------------------------------------------------------------ */
 /* Restarters                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -2162,8 +2513,9 @@ static void *rst_idle_thread(void *arg)
  * Fork a restarter: a child that dies with the test (PR_SET_PDEATHSIG),
  * optionally starts a second thread, and calls restart(0, fd, flags) on
  * a memfd holding buf[0..len). If restart returns an error, it exits with
- * the errno; if restart works, the child *is* the restarted task from
- * then on. Returns the pid, or -1.
+ * the errno, or with RST_EXIT_CHANGED if the failed restart changed it
+ * (see probe_intact()); if restart works, the child *is* the restarted
+ * task from then on. Returns the pid, or -1.
  */
 static inline pid_t restarter_spawn(const void *buf, size_t len,
 				    unsigned long flags, int second_thread)
@@ -2175,6 +2527,7 @@ static inline pid_t restarter_spawn(const void *buf, size_t len,
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		struct ckpt_probe probe;
 		pthread_t th;
 		long r;
 
@@ -2182,8 +2535,13 @@ static inline pid_t restarter_spawn(const void *buf, size_t len,
 			_exit(RST_EXIT_SETUP);
 		if (second_thread && pthread_create(&th, NULL, rst_idle_thread, NULL))
 			_exit(RST_EXIT_SETUP);
+		probe_arm(&probe);
 		r = sys_restart(0, fd, flags);
-		_exit(r < 0 ? (int)-r : RST_EXIT_RETURNED);
+		if (r >= 0)
+			_exit(RST_EXIT_RETURNED);
+		if (!probe_intact(&probe) || fcntl(fd, F_GETFD) < 0)
+			_exit(RST_EXIT_CHANGED);
+		_exit((int)-r);
 	}
 	close(fd);
 	return pid < 0 ? -1 : pid;
@@ -2312,122 +2670,6 @@ static inline void assert_no_leftovers(struct __test_metadata *_metadata)
 	EXPECT_EQ(0, pgrp_strays(NULL, 0, &stray))
 		TH_LOG("process %d (state %c) is left in the test's process group",
 		       stray, proc_state(stray));
-}
-
-/* ------------------------------------------------------------------ */
-/* "The caller is unharmed"                                            */
-/* ------------------------------------------------------------------ */
-
-#define CKPT_CANARY 0x636b70745f636e72ULL
-#define PROBE_FDS 64
-
-static volatile uint64_t ckpt_canary_global = CKPT_CANARY;
-
-/*
- * What a refused restart(2) must leave as it was in the caller: ids,
- * memory (data, heap, an anonymous mapping), working directory, umask,
- * signal mask, a signal disposition, a resource limit and the open
- * descriptors (as device and inode).
- */
-struct ckpt_probe {
-	pid_t pid, ppid;
-	uint64_t *heap;
-	uint64_t *map;
-	char cwd[256];
-	mode_t umask;
-	sigset_t blocked;
-	struct sigaction usr2;
-	struct rlimit nofile;
-	struct {
-		int open;
-		dev_t dev;
-		ino_t ino;
-	} fd[PROBE_FDS];
-};
-
-static inline mode_t get_umask(void)
-{
-	mode_t m = umask(022);
-
-	umask(m);
-	return m;
-}
-
-static inline void probe_arm(struct ckpt_probe *p)
-{
-	struct stat st;
-
-	memset(p, 0, sizeof(*p));
-	p->pid = getpid();
-	p->ppid = getppid();
-	p->heap = malloc(4096);
-	p->map = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!p->heap || p->map == MAP_FAILED)
-		abort();
-	for (size_t i = 0; i < 4096 / 8; i++)
-		p->heap[i] = p->map[i] = CKPT_CANARY ^ i;
-	ckpt_canary_global = CKPT_CANARY;
-	if (!getcwd(p->cwd, sizeof(p->cwd)))
-		p->cwd[0] = 0;
-	p->umask = get_umask();
-	sigprocmask(SIG_BLOCK, NULL, &p->blocked);
-	sigaction(SIGUSR2, NULL, &p->usr2);
-	getrlimit(RLIMIT_NOFILE, &p->nofile);
-	for (int fd = 0; fd < PROBE_FDS; fd++) {
-		if (fstat(fd, &st))
-			continue;
-		p->fd[fd].open = 1;
-		p->fd[fd].dev = st.st_dev;
-		p->fd[fd].ino = st.st_ino;
-	}
-}
-
-/* 1 if this process still looks exactly like before. */
-static inline int probe_intact(const struct ckpt_probe *p)
-{
-	struct sigaction sa;
-	struct rlimit rl;
-	struct stat st;
-	sigset_t blocked;
-	char cwd[256];
-
-	if (getpid() != p->pid || getppid() != p->ppid)
-		return 0;
-	if (ckpt_canary_global != CKPT_CANARY)
-		return 0;
-	for (size_t i = 0; i < 4096 / 8; i++)
-		if (p->heap[i] != (CKPT_CANARY ^ i) ||
-		    p->map[i] != (CKPT_CANARY ^ i))
-			return 0;
-	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, p->cwd))
-		return 0;
-	if (get_umask() != p->umask)
-		return 0;
-	sigprocmask(SIG_BLOCK, NULL, &blocked);
-	for (int s = 1; s < NSIG; s++)
-		if (sigismember(&blocked, s) != sigismember(&p->blocked, s))
-			return 0;
-	sigaction(SIGUSR2, NULL, &sa);
-	if (sa.sa_handler != p->usr2.sa_handler || sa.sa_flags != p->usr2.sa_flags)
-		return 0;
-	getrlimit(RLIMIT_NOFILE, &rl);
-	if (rl.rlim_cur != p->nofile.rlim_cur || rl.rlim_max != p->nofile.rlim_max)
-		return 0;
-	for (int fd = 0; fd < PROBE_FDS; fd++) {
-		if (!p->fd[fd].open)
-			continue;
-		if (fstat(fd, &st) || st.st_dev != p->fd[fd].dev ||
-		    st.st_ino != p->fd[fd].ino)
-			return 0;
-	}
-	return 1;
-}
-
-static inline void probe_disarm(struct ckpt_probe *p)
-{
-	free(p->heap);
-	munmap(p->map, 4096);
 }
 
 /* ------------------------------------------------------------------ */

@@ -140,6 +140,7 @@ ckptinfo "$T/img" > "$T/info" 2>&1
 check "ckptinfo_complete_image_exit_0" [ $? -eq 0 ]
 check "ckptinfo_verdict_valid" contains "$T/info" "valid image"
 check "ckptinfo_decodes_header" contains "$T/info" "$(uname -r)"
+check "ckptinfo_lists_tree_record" grep -q -E "^ *[0-9]+ +TREE +len" "$T/info"
 check "ckptinfo_lists_task_record" grep -q -E "^ *[0-9]+ +TASK +len" "$T/info"
 check "ckptinfo_lists_memory_records" grep -q -E "^ *[0-9]+ +PAGES +len" "$T/info"
 check "ckptinfo_counts_one_task" contains "$T/info" " 1 task"
@@ -331,12 +332,13 @@ rc=$?
 check "mktree_truncated_in_trailer_fails" [ $rc -ne 0 ]
 check "mktree_truncated_in_trailer_message" icontains "$T/err" "SIGKILL|restart failed"
 
-# An image with no task: header and arch record of a real image, then a
-# trailer with its id and the record count
-head -c 416 "$T/img" > "$T/notask"
+# An image with no task state: header, arch and tree records of a real
+# image (392 + 24 + 72 bytes: a tree of one task), then a trailer with its
+# id and the record count
+head -c 488 "$T/img" > "$T/notask"
 printf '\004\000\000\000\040\000\000\000ckptend\000' >> "$T/notask"
 dd if="$T/img" bs=1 skip=32 count=8 2>/dev/null >> "$T/notask"
-printf '\002\000\000\000\000\000\000\000' >> "$T/notask"
+printf '\003\000\000\000\000\000\000\000' >> "$T/notask"
 mktree -i "$T/notask" > /dev/null 2> "$T/err"
 check "mktree_image_without_tasks_exit_1" [ $? -eq 1 ]
 

@@ -3,24 +3,29 @@
  * restart(2) must refuse every malformed image and never leave a
  * half-restored task running.
  *
- * Part one feeds synthetic images (header, arch record, trailer, no task
- * state) to restart(2) in the test process itself: all of them are
- * refused before anything is replaced, so the caller must get EINVAL (or
- * EOPNOTSUPP for XSAVE features this CPU lacks) and stay exactly as it
- * was. Most of these cases run three ways (fixture variants): from a
+ * Part one feeds synthetic images (header, arch record, tree record,
+ * trailer, no task state) to restart(2) in the test process itself: all
+ * of them are refused before anything is replaced, so the caller must get
+ * EINVAL (or EOPNOTSUPP for XSAVE features this CPU lacks, or for a
+ * well-formed tree of more than one task) and stay exactly as it was.
+ * The malformed trees are variations of a well-formed tree of two tasks,
+ * which restart refuses with EOPNOTSUPP: EINVAL shows that the defect was
+ * seen. Most of these cases run three ways (fixture variants): from a
  * memfd, from a pipe fed in one write, and from a pipe fed one byte at a
  * time. The images of failed checkpoints are refused the same way.
  *
  * Part two takes the real image of a stopped target (heap, a regular
  * file at fd 3, /dev/null at 0-2), checks that it restarts, then cuts it
  * at every record boundary (and inside records) and corrupts the record
- * headers and selected fields. Each copy goes to a restarter child that
- * calls restart(0, fd, 0): it must either get an error (EINVAL for damage
- * before the memory part, that is before the MM record; EPERM, ENOENT or
- * ESTALE for the semantic cases) or, for damage in the memory part or the
- * trailer, after the point of no return, be killed with SIGKILL. It must
- * never exit on its own as a restarted task nor keep running, and no
- * process may be left behind.
+ * headers and selected fields, the tree record among them (a tree of one
+ * task, which the undamaged image shows to restart). Each copy goes to a
+ * restarter child that calls restart(0, fd, 0): it must either get an
+ * error (EINVAL for damage before the memory part, that is before the MM
+ * record; EPERM, ENOENT or ESTALE for the semantic cases; EOPNOTSUPP for
+ * a well-formed tree of more tasks), unchanged, or, for damage in the
+ * memory part or the trailer, after the point of no return, be killed
+ * with SIGKILL. It must never exit on its own as a restarted task nor
+ * keep running, and no process may be left behind.
  */
 #include "ckpt_test.h"
 
@@ -28,22 +33,49 @@
 struct parts {
 	struct ckpt_hdr_header h;
 	struct ckpt_hdr_header_arch_x86_64 a;
+	struct ckpt_hdr_tree th;	/* a tree of one task: */
+	struct ckpt_tree_task tt;	/* the caller */
 	struct ckpt_hdr_trailer t;
 };
 
 static void parts_init(struct parts *p)
 {
-	ckpt_fill_header(&p->h, getpid(), 0, CKPT_TEST_ID);
+	ckpt_fill_header(&p->h, getpid(), CHECKPOINT_SUBTREE, CKPT_TEST_ID);
 	ckpt_fill_arch(&p->a);
-	ckpt_fill_trailer(&p->t, CKPT_TEST_ID, 2);
+	ckpt_fill_tree(&p->th, 1, 0);
+	ckpt_fill_tree_task(&p->tt);
+	ckpt_fill_trailer(&p->t, CKPT_TEST_ID, 3);
 }
 
-/* header, arch, trailer, each padded (always sizeof bytes, whatever h.len) */
+enum rec_which { REC_HEADER, REC_ARCH, REC_TREE, REC_TRAILER };
+static const char *const rec_name[] = { "header", "arch", "tree", "trailer" };
+
+/* One record, padded (always sizeof bytes, whatever its h.len) */
+static void parts_emit_one(const struct parts *p, enum rec_which w,
+			   struct ckpt_buf *b)
+{
+	switch (w) {
+	case REC_HEADER:
+		cb_record(b, &p->h, sizeof(p->h));
+		break;
+	case REC_ARCH:
+		cb_record(b, &p->a, sizeof(p->a));
+		break;
+	case REC_TREE:
+		cb_raw(b, &p->th, sizeof(p->th));
+		cb_record(b, &p->tt, sizeof(p->tt));
+		break;
+	case REC_TRAILER:
+		cb_record(b, &p->t, sizeof(p->t));
+		break;
+	}
+}
+
+/* header, arch, tree, trailer */
 static void parts_emit(const struct parts *p, struct ckpt_buf *b)
 {
-	cb_record(b, &p->h, sizeof(p->h));
-	cb_record(b, &p->a, sizeof(p->a));
-	cb_record(b, &p->t, sizeof(p->t));
+	for (int w = REC_HEADER; w <= REC_TRAILER; w++)
+		parts_emit_one(p, w, b);
 }
 
 /* A deterministic pseudo-random byte stream. */
@@ -59,9 +91,6 @@ static void fill_random(unsigned char *buf, size_t len, uint64_t seed)
 	}
 }
 
-enum rec_which { REC_HEADER, REC_ARCH, REC_TRAILER };
-static const char *const rec_name[] = { "header", "arch", "trailer" };
-
 static struct ckpt_hdr *parts_rec(struct parts *p, enum rec_which w)
 {
 	switch (w) {
@@ -69,6 +98,8 @@ static struct ckpt_hdr *parts_rec(struct parts *p, enum rec_which w)
 		return &p->h.h;
 	case REC_ARCH:
 		return &p->a.h;
+	case REC_TREE:
+		return &p->th.h;
 	default:
 		return &p->t.h;
 	}
@@ -77,8 +108,182 @@ static struct ckpt_hdr *parts_rec(struct parts *p, enum rec_which w)
 static const size_t rec_size[] = {
 	sizeof(struct ckpt_hdr_header),
 	sizeof(struct ckpt_hdr_header_arch_x86_64),
+	sizeof(struct ckpt_hdr_tree) + sizeof(struct ckpt_tree_task),
 	sizeof(struct ckpt_hdr_trailer),
 };
+
+/* ------------------------------------------------------------------ */
+/* Tree records                                                        */
+/* ------------------------------------------------------------------ */
+
+/* A TREE record being built: its header and n entries (malloc()ed) */
+struct tree_rec {
+	struct ckpt_hdr_tree h;
+	struct ckpt_tree_task *task;
+	size_t n;
+};
+
+static void tree_init(struct tree_rec *r, const struct ckpt_hdr_tree *h,
+		      const struct ckpt_tree_task *tasks, size_t n)
+{
+	r->h = *h;
+	r->n = n;
+	r->task = calloc(n ? n : 1, sizeof(*r->task));
+	if (!r->task)
+		abort();
+	memcpy(r->task, tasks, n * sizeof(*tasks));
+}
+
+static void tree_copy(struct tree_rec *r, const struct tree_rec *from)
+{
+	tree_init(r, &from->h, from->task, from->n);
+}
+
+static void tree_free(struct tree_rec *r)
+{
+	free(r->task);
+	r->task = NULL;
+	r->n = 0;
+}
+
+/*
+ * Add processes to the tree up to n tasks, children of the root in its
+ * group and session, so that it stays well-formed; nr_tasks and len
+ * follow.
+ */
+static void tree_grow(struct tree_rec *r, size_t n)
+{
+	struct ckpt_tree_task root = r->task[0];
+
+	r->task = realloc(r->task, n * sizeof(*r->task));
+	if (!r->task)
+		abort();
+	for (size_t i = r->n; i < n; i++) {
+		struct ckpt_tree_task *k = &r->task[i];
+
+		*k = root;
+		k->pid = root.pid + (int32_t)i;
+		k->tgid = k->pid;
+		k->ppid = root.pid;
+		k->ptid = root.pid;
+		k->flags &= ~(uint32_t)CKPT_TREE_STOPPED;
+	}
+	r->n = n;
+	ckpt_fill_tree(&r->h, (uint32_t)n, r->h.flags);
+}
+
+static void tree_emit(const struct tree_rec *r, struct ckpt_buf *b)
+{
+	cb_tree(b, &r->h, r->task, r->n);
+}
+
+/* Trees this big are left out of the byte-by-byte pipe variant */
+#define TREE_BIG	64
+
+/*
+ * Make defect k (from 0) in the well-formed tree r, the rest left as it
+ * was. Returns what it is, or NULL when k is past the last one.
+ */
+static const char *tree_defect(struct tree_rec *r, unsigned int k)
+{
+	struct ckpt_tree_task *first = &r->task[0], *last = &r->task[r->n - 1];
+	uint32_t li = (uint32_t)r->n - 1;	/* index of the last */
+
+	switch (k) {
+	case 0:
+		r->h.nr_tasks = 0;
+		r->h.h.len = sizeof(r->h);
+		return "nr_tasks 0, no entries";
+	case 1:
+		r->h.nr_tasks = 0;
+		return "nr_tasks 0, entries after it";
+	case 2:
+		r->h.nr_tasks++;
+		return "nr_tasks one more than the entries";
+	case 3:
+		r->h.nr_tasks--;
+		return "nr_tasks one less than the entries";
+	case 4:
+		r->h.h.len += sizeof(struct ckpt_tree_task);
+		return "len of one entry more than nr_tasks";
+	case 5:
+		r->h.h.len -= 8;
+		return "len 8 bytes short";
+	case 6:
+		r->h.h.len -= 1;
+		return "len 1 byte short";
+	case 7:
+		r->h.h.len += 8;
+		return "len 8 bytes long";
+	case 8:
+		tree_grow(r, CKPT_TREE_MAX_TASKS + 1);
+		return "nr_tasks CKPT_TREE_MAX_TASKS + 1, len to match";
+	case 9:
+		r->h.flags |= 0x2;
+		return "unknown tree flag 0x2";
+	case 10:
+		r->h.flags |= 0x80000000U;
+		return "unknown tree flag 0x80000000";
+	case 11:
+		first->flags |= 0x10;
+		return "task 0: unknown flag 0x10";
+	case 12:
+		last->flags |= 0x80000000U;
+		return "last task: unknown flag 0x80000000";
+	case 13:
+		first->__pad = 1;
+		return "task 0: __pad 1";
+	case 14:
+		last->__pad = 0x100;
+		return "last task: __pad 0x100";
+	case 15:
+		first->pid = 0;
+		return "task 0: pid 0";
+	case 16:
+		last->pid = -1;
+		return "last task: pid -1";
+	case 17:
+		first->tgid = 0;
+		return "task 0: tgid 0";
+	case 18:
+		last->tgid = -1;
+		return "last task: tgid -1";
+	case 19:
+		first->ppid = 1;
+		return "task 0 (the root) with a parent: ppid 1";
+	case 20:
+		first->ppid = -1;
+		return "task 0 (the root) with ppid -1";
+	case 21:
+		first->share_mm = 1;
+		return "task 0: share_mm 1, itself";
+	case 22:
+		first->share_mm = 2;
+		return "task 0: share_mm 2, a later task";
+	case 23:
+		first->share_files = 1;
+		return "task 0: share_files 1, itself";
+	case 24:
+		first->share_fs = 1;
+		return "task 0: share_fs 1, itself";
+	case 25:
+		first->share_sighand = 1;
+		return "task 0: share_sighand 1, itself";
+	case 26:
+		last->share_mm = li + 1;
+		return "last task: share_mm names itself";
+	case 27:
+		last->share_files = li + 2;
+		return "last task: share_files past the tree";
+	case 28:
+		last->share_fs = li + 1;
+		return "last task: share_fs names itself";
+	case 29:
+		last->share_sighand = 0xffffffffU;
+		return "last task: share_sighand 0xffffffff";
+	}
+	return NULL;
+}
 
 /* ------------------------------------------------------------------ */
 /* Fixture: one transport per variant                                  */
@@ -358,6 +563,9 @@ TEST_F(feed, truncated_at_record_boundaries)
 	const size_t cut[] = {
 		l.header, l.header + sizeof(struct ckpt_hdr),
 		l.arch, l.arch + sizeof(struct ckpt_hdr),
+		l.tree, l.tree + sizeof(struct ckpt_hdr),
+		l.tree + sizeof(struct ckpt_hdr_tree),
+		l.tree + sizeof(struct ckpt_hdr_tree) + sizeof(struct ckpt_tree_task) / 2,
 		l.trailer, l.trailer + sizeof(struct ckpt_hdr), l.end - 1,
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cut); i++)
@@ -398,13 +606,13 @@ TEST(truncated_minimal_every_byte)
 /* Stream structure                                                    */
 /* ------------------------------------------------------------------ */
 
-/* Well framed, but no task to restore: EINVAL. */
+/* Well framed, a tree of one task, but not its state: EINVAL. */
 TEST_F(feed, no_task_records)
 {
 	struct ckpt_buf b = { 0 };
 
 	ckpt_build_minimal(&b, NULL);
-	FEED_EINVAL(b.data, b.len, "header+arch+trailer, no task records");
+	FEED_EINVAL(b.data, b.len, "header+arch+tree+trailer, no task records");
 	cb_free(&b);
 }
 
@@ -460,6 +668,16 @@ TEST_F(feed, error_record)
 	p.t.nr_records = 3;
 	cb_record(&b, &p.t, sizeof(p.t));
 	FEED_EINVAL(b.data, b.len, "header+arch+error+trailer");
+	/* the error after the tree, where the task state would start */
+	b.len = 0;
+	parts_emit_one(&p, REC_HEADER, &b);
+	parts_emit_one(&p, REC_ARCH, &b);
+	parts_emit_one(&p, REC_TREE, &b);
+	cb_record(&b, e, elen);
+	FEED_EINVAL(b.data, b.len, "header+arch+tree+error");
+	p.t.nr_records = 4;
+	cb_record(&b, &p.t, sizeof(p.t));
+	FEED_EINVAL(b.data, b.len, "header+arch+tree+error+trailer");
 	cb_free(&b);
 	free(e);
 }
@@ -471,34 +689,43 @@ TEST_F(feed, wrong_record_order)
 
 	parts_init(&p);
 #define ORDER(desc, ...) do {							\
-	const void *__r[] = { __VA_ARGS__ };					\
+	const enum rec_which __r[] = { __VA_ARGS__ };				\
 	b.len = 0;								\
-	for (size_t __i = 0; __i < ARRAY_SIZE(__r); __i++) {			\
-		const struct ckpt_hdr *__h = __r[__i];				\
-		cb_record(&b, __h, __h->len);					\
-	}									\
+	for (size_t __i = 0; __i < ARRAY_SIZE(__r); __i++)			\
+		parts_emit_one(&p, __r[__i], &b);				\
 	FEED_EINVAL(b.data, b.len, "records: %s", desc);			\
 } while (0)
-	ORDER("arch, header, trailer", &p.a, &p.h, &p.t);
-	ORDER("trailer", &p.t);
-	ORDER("arch, trailer", &p.a, &p.t);
-	ORDER("header, trailer", &p.h, &p.t);
-	ORDER("header, header, arch, trailer", &p.h, &p.h, &p.a, &p.t);
-	ORDER("header, arch, arch, trailer", &p.h, &p.a, &p.a, &p.t);
-	ORDER("header", &p.h);
-	ORDER("header, arch", &p.h, &p.a);
+	ORDER("arch, header, tree, trailer", REC_ARCH, REC_HEADER, REC_TREE, REC_TRAILER);
+	ORDER("trailer", REC_TRAILER);
+	ORDER("tree", REC_TREE);
+	ORDER("arch, tree, trailer", REC_ARCH, REC_TREE, REC_TRAILER);
+	ORDER("header, tree, trailer", REC_HEADER, REC_TREE, REC_TRAILER);
+	ORDER("header, tree, arch, trailer", REC_HEADER, REC_TREE, REC_ARCH, REC_TRAILER);
+	ORDER("tree, header, arch, trailer", REC_TREE, REC_HEADER, REC_ARCH, REC_TRAILER);
+	ORDER("header, arch, trailer (no tree)", REC_HEADER, REC_ARCH, REC_TRAILER);
+	ORDER("header, header, arch, tree, trailer", REC_HEADER, REC_HEADER, REC_ARCH,
+	      REC_TREE, REC_TRAILER);
+	ORDER("header, arch, arch, tree, trailer", REC_HEADER, REC_ARCH, REC_ARCH,
+	      REC_TREE, REC_TRAILER);
+	ORDER("header, arch, tree, tree, trailer", REC_HEADER, REC_ARCH, REC_TREE,
+	      REC_TREE, REC_TRAILER);
+	ORDER("header, arch, tree, arch, trailer", REC_HEADER, REC_ARCH, REC_TREE,
+	      REC_ARCH, REC_TRAILER);
+	ORDER("header", REC_HEADER);
+	ORDER("header, arch", REC_HEADER, REC_ARCH);
+	ORDER("header, arch, tree", REC_HEADER, REC_ARCH, REC_TREE);
 #undef ORDER
 	cb_free(&b);
 }
 
 /*
  * A record of a type no image has (or, for CKPT_HDR_TASK, a TASK record
- * far too short) where the task state should start.
+ * far too short) where the task state should start, after the tree.
  */
 TEST_F(feed, unknown_record_type)
 {
 	static const uint32_t types[] = {
-		0, 5, 99, CKPT_HDR_TASK, 105, 199, 202, 299, 303, 399, 402, 502,
+		0, 6, 99, CKPT_HDR_TASK, 105, 199, 202, 299, 303, 399, 402, 502,
 		CKPT_HDR_TYPE_MAX, 1000, 0x7fffffff, 0xffffffff,
 	};
 	struct {
@@ -509,14 +736,15 @@ TEST_F(feed, unknown_record_type)
 	struct parts p;
 
 	parts_init(&p);
-	p.t.nr_records = 3;
+	p.t.nr_records = 4;
 	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
 		rec.h.type = types[i];
 		rec.h.len = sizeof(rec);
 		rec.payload = 0;
 		b.len = 0;
-		cb_record(&b, &p.h, sizeof(p.h));
-		cb_record(&b, &p.a, sizeof(p.a));
+		parts_emit_one(&p, REC_HEADER, &b);
+		parts_emit_one(&p, REC_ARCH, &b);
+		parts_emit_one(&p, REC_TREE, &b);
 		cb_record(&b, &rec, sizeof(rec));
 		cb_record(&b, &p.t, sizeof(p.t));
 		FEED_EINVAL(b.data, b.len, "record of type %u", types[i]);
@@ -525,8 +753,8 @@ TEST_F(feed, unknown_record_type)
 }
 
 /*
- * Broken trailers after header and arch. (The trailer of a real image is
- * corrupted in the `real` tests below.)
+ * Broken trailers after header, arch and tree. (The trailer of a real
+ * image is corrupted in the `real` tests below.)
  */
 TEST_F(feed, bad_trailer)
 {
@@ -541,11 +769,101 @@ TEST_F(feed, bad_trailer)
 	parts_init(&p);
 	p.t.ckpt_id = CKPT_TEST_ID + 1;
 	FEED_PARTS_EINVAL(&p, "trailer ckpt_id differs from the header");
-	for (uint32_t nr = 0; nr <= 4; nr++) {
+	for (uint32_t nr = 0; nr <= 5; nr++) {
 		parts_init(&p);
-		p.t.nr_records = nr == 2 ? 0xffffffffU : nr;
+		p.t.nr_records = nr == 3 ? 0xffffffffU : nr;
 		FEED_PARTS_EINVAL(&p, "trailer nr_records %u", p.t.nr_records);
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The tree record                                                     */
+/* ------------------------------------------------------------------ */
+
+/* Header, arch, the tree r, trailer: restart(0) must fail with err */
+#define FEED_TREE_ERR(err, p, r, fmt, ...) do {					\
+	struct ckpt_buf __b = { 0 };						\
+	parts_emit_one(p, REC_HEADER, &__b);					\
+	parts_emit_one(p, REC_ARCH, &__b);					\
+	tree_emit(r, &__b);							\
+	parts_emit_one(p, REC_TRAILER, &__b);					\
+	FEED_ERR(err, __b.data, __b.len, fmt, ##__VA_ARGS__);			\
+	cb_free(&__b);								\
+} while (0)
+
+/* The tree of the caller and one child of it, well-formed */
+static void two_task_tree(const struct parts *p, struct tree_rec *r)
+{
+	tree_init(r, &p->th, &p->tt, 1);
+	tree_grow(r, 2);
+}
+
+/*
+ * Well-formed trees of more than one task: restart cannot rebuild them
+ * yet (EOPNOTSUPP), before it looks for the state of the tasks. The
+ * child may share with the root (an index below its own), or be a
+ * zombie.
+ */
+TEST_F(feed, tree_of_two_tasks)
+{
+	struct tree_rec r;
+	struct parts p;
+
+	parts_init(&p);
+	two_task_tree(&p, &r);
+	FEED_TREE_ERR(EOPNOTSUPP, &p, &r, "a tree of two tasks");
+	r.task[1].share_mm = 1;
+	r.task[1].share_files = 1;
+	r.task[1].share_fs = 1;
+	r.task[1].share_sighand = 1;
+	FEED_TREE_ERR(EOPNOTSUPP, &p, &r, "a tree of two tasks sharing everything");
+	tree_free(&r);
+
+	two_task_tree(&p, &r);
+	r.task[1].flags |= CKPT_TREE_ZOMBIE;
+	r.task[1].exit_code = 0x100;
+	FEED_TREE_ERR(EOPNOTSUPP, &p, &r, "a tree of a task and a zombie child");
+	tree_free(&r);
+
+	/* a container: no CHECKPOINT_SUBTREE, the pids of its namespace */
+	two_task_tree(&p, &r);
+	p.h.flags = 0;
+	r.h.flags = CKPT_TREE_CONTAINER;
+	for (int i = 0; i < 2; i++) {
+		r.task[i].pid = r.task[i].tgid = i + 1;
+		r.task[i].pgid = r.task[i].sid = 1;
+		r.task[i].flags &= ~(uint32_t)(CKPT_TREE_PGID_OUTSIDE |
+					       CKPT_TREE_SID_OUTSIDE);
+	}
+	r.task[1].ppid = r.task[1].ptid = 1;
+	FEED_TREE_ERR(EOPNOTSUPP, &p, &r, "a container of two tasks");
+	tree_free(&r);
+}
+
+/*
+ * Each defect of tree_defect() in the tree of two tasks (EOPNOTSUPP as it
+ * is): EINVAL, the caller unchanged.
+ */
+TEST_F(feed, bad_tree)
+{
+	struct tree_rec base, r;
+	const char *what;
+	struct parts p;
+
+	parts_init(&p);
+	two_task_tree(&p, &base);
+	for (unsigned int k = 0;; k++) {
+		tree_copy(&r, &base);
+		what = tree_defect(&r, k);
+		if (!what) {
+			tree_free(&r);
+			break;
+		}
+		if (r.n <= TREE_BIG || !variant->chunk)
+			FEED_TREE_ERR(EINVAL, &p, &r, "tree of two tasks: %s", what);
+		tree_free(&r);
+	}
+	tree_free(&base);
 }
 
 /* ------------------------------------------------------------------ */
@@ -560,10 +878,29 @@ TEST_F(feed, failed_checkpoint_image_child)
 
 	ASSERT_EQ(0, child_spawn(&self->c, CHILD_BLOCK));
 	ASSERT_EQ(0, child_stop(&self->c));
-	ckpt_capture_failed_image(_metadata, self->c.pid, 0, EOPNOTSUPP, NULL,
-				  &img, &len);
+	ckpt_capture_failed_image(_metadata, self->c.pid, CHECKPOINT_SUBTREE, EOPNOTSUPP,
+				  NULL, &img, &len);
 	child_kill(&self->c);	/* a caller of restart(2) has no children */
 	FEED_EINVAL(img, len, "failed checkpoint of a stopped child");
+	free(img);
+}
+
+/*
+ * Without CHECKPOINT_SUBTREE, the checkpoint of a stopped child (not the
+ * init of a pid namespace) fails after the headers: that image is refused
+ * too.
+ */
+TEST_F(feed, failed_checkpoint_image_not_ns_init)
+{
+	unsigned char *img;
+	size_t len;
+
+	ASSERT_EQ(0, child_spawn(&self->c, CHILD_BLOCK));
+	ASSERT_EQ(0, child_stop(&self->c));
+	ckpt_capture_failed_image(_metadata, self->c.pid, 0, EINVAL,
+				  "not the init of a pid namespace", &img, &len);
+	child_kill(&self->c);	/* a caller of restart(2) has no children */
+	FEED_EINVAL(img, len, "failed checkpoint of a child without CHECKPOINT_SUBTREE");
 	free(img);
 }
 
@@ -575,7 +912,8 @@ TEST_F(feed, failed_checkpoint_image_self)
 	int p[2];
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ckpt_capture_failed_image(_metadata, 0, 0, EOPNOTSUPP, NULL, &img, &len);
+	ckpt_capture_failed_image(_metadata, 0, CHECKPOINT_SUBTREE, EOPNOTSUPP, NULL,
+				  &img, &len);
 	close(p[0]);
 	close(p[1]);
 	FEED_EINVAL(img, len, "failed checkpoint of the caller");
@@ -597,8 +935,8 @@ FIXTURE_SETUP(failed)
 	probe_arm(&self->probe);
 	ASSERT_EQ(0, child_spawn(&self->c, CHILD_BLOCK));
 	ASSERT_EQ(0, child_stop(&self->c));
-	ckpt_capture_failed_image(_metadata, self->c.pid, 0, EOPNOTSUPP, NULL,
-				  &self->img, &self->len);
+	ckpt_capture_failed_image(_metadata, self->c.pid, CHECKPOINT_SUBTREE, EOPNOTSUPP,
+				  NULL, &self->img, &self->len);
 	child_kill(&self->c);	/* a caller of restart(2) has no children */
 }
 
@@ -668,9 +1006,10 @@ FIXTURE_SETUP(real)
 	ASSERT_EQ(0, target_spawn(&self->t, 1, NULL, NULL));
 	ASSERT_EQ(0, target_stop(&self->t));
 	self->counter = target_counter(&self->t);
-	ckpt_expect_init(&e, self->t.pid, 0);
+	ckpt_expect_init(&e, self->t.pid, CHECKPOINT_SUBTREE);
 	e.ppid = getpid();
 	e.uid = getuid();
+	e.stopped = 1;
 	ckpt_capture_image(_metadata, &e, &self->img);
 	ckpt_check_target_image(_metadata, &self->img, &self->t, self->counter);
 	target_kill(&self->t);	/* the file stays: the image refers to it */
@@ -841,9 +1180,12 @@ TEST_F_TIMEOUT(real, truncated, 300)
 	size_t *cut, nr = 0, pages = 0, nr_pages_recs = 0;
 	char what[96];
 
+	/* the tree is one of the records, cut like the others */
+	ASSERT_LT(2U, img->nr);
+	ASSERT_EQ((uint32_t)CKPT_HDR_TREE, img->rec[2].type);
 	for (size_t i = 0; i < img->nr; i++)
 		nr_pages_recs += img->rec[i].type == CKPT_HDR_PAGES;
-	cut = calloc(img->nr * 4 + 4, sizeof(*cut));
+	cut = calloc(img->nr * 4 + 8, sizeof(*cut));
 	ASSERT_NE(NULL, cut);
 	for (size_t i = 0; i < img->nr; i++) {
 		const struct ckpt_rec *r = &img->rec[i];
@@ -853,6 +1195,8 @@ TEST_F_TIMEOUT(real, truncated, 300)
 
 		cut[nr++] = r->off;
 		cut[nr++] = r->off + sizeof(struct ckpt_hdr);
+		if (r->type == CKPT_HDR_TREE)	/* its header whole, no entry */
+			cut[nr++] = r->off + sizeof(struct ckpt_hdr_tree);
 		if (r->len % 8)
 			cut[nr++] = r->off + r->len;
 		if (probe)
@@ -974,6 +1318,158 @@ TEST_F_TIMEOUT(real, bad_stream_fields, 300)
 	set32_case(_metadata, self, OFF(tr, ckpt_hdr_trailer, nr_records),
 		   U32(tr, ckpt_hdr_trailer, nr_records) + 1, EINVAL, "trailer nr_records + 1");
 	flip_case(_metadata, self, OFF(tr, ckpt_hdr_trailer, __pad), 0x01, EINVAL, "trailer __pad");
+	assert_no_leftovers(_metadata);
+}
+
+/*
+ * The image with records [at, at + drop) replaced by rec[0..n) (whole
+ * records, padded) and its trailer counting the records before it, into b.
+ */
+static void splice_build(struct __test_metadata *_metadata,
+			 const FIXTURE_DATA(real) *self, size_t at, size_t drop,
+			 const void *rec, size_t n, struct ckpt_buf *b)
+{
+	const struct ckpt_image *img = &self->img;
+	struct ckpt_image ix;
+	size_t from;
+	ssize_t tr;
+
+	ASSERT_LE(at + drop, img->nr);
+	ASSERT_LT(at, img->nr);
+	from = at + drop < img->nr ? img->rec[at + drop].off : img->len;
+	b->len = 0;
+	cb_raw(b, img->data, img->rec[at].off);
+	cb_raw(b, rec, n);
+	cb_raw(b, img->data + from, img->len - from);
+	ASSERT_EQ(0, ckpt_image_from(&ix, b->data, b->len));
+	tr = ckpt_image_find(&ix, CKPT_HDR_TRAILER, 0);
+	ASSERT_LT(0, tr) TH_LOG("no trailer in the spliced image");
+	put_u32(b->data, REC_FIELD(&ix, tr, ckpt_hdr_trailer, nr_records), (uint32_t)tr);
+	ckpt_image_free(&ix);
+}
+
+/* The same, restarted: errno err (the change is before the memory part) */
+static void splice_case(struct __test_metadata *_metadata,
+			FIXTURE_DATA(real) *self, size_t at, size_t drop,
+			const void *rec, size_t n, int err, const char *what)
+{
+	struct ckpt_buf b = { 0 };
+
+	splice_build(_metadata, self, at, drop, rec, n, &b);
+	restart_case(_metadata, self, b.data, b.len, 0, err, 0, what);
+	cb_free(&b);
+}
+
+/* The tree record of the image: the third record, one task, as a tree_rec */
+static size_t real_tree(struct __test_metadata *_metadata,
+			const FIXTURE_DATA(real) *self, struct tree_rec *r)
+{
+	const struct ckpt_image *img = &self->img;
+	size_t i = need_rec(_metadata, self, CKPT_HDR_TREE, 0);
+	struct ckpt_hdr_tree h;
+	struct ckpt_tree_task k;
+
+	ASSERT_EQ(2U, i) TH_LOG("the tree is not right after the arch record");
+	ASSERT_EQ(0, ckpt_image_tree(img, &h, &k, 0));
+	ASSERT_EQ(1U, h.nr_tasks);
+	ASSERT_EQ(sizeof(h) + sizeof(k), (size_t)img->rec[i].len);
+	tree_init(r, &h, &k, 1);
+	return i;
+}
+
+/*
+ * Each defect of tree_defect() in the tree of the image (a tree of one
+ * task, which restarts): EINVAL, the restarter unchanged.
+ */
+TEST_F_TIMEOUT(real, bad_tree, 300)
+{
+	struct ckpt_buf b = { 0 }, same = { 0 };
+	struct tree_rec base, r;
+	const char *what;
+	char d[128];
+	size_t tr;
+
+	tr = real_tree(_metadata, self, &base);
+
+	/* the splicing itself changes nothing */
+	tree_emit(&base, &b);
+	splice_build(_metadata, self, tr, 1, b.data, b.len, &same);
+	ASSERT_EQ(self->img.len, same.len);
+	ASSERT_EQ(0, memcmp(self->img.data, same.data, same.len))
+		TH_LOG("the tree record written back is not the one read");
+	cb_free(&same);
+
+	for (unsigned int k = 0;; k++) {
+		tree_copy(&r, &base);
+		what = tree_defect(&r, k);
+		if (!what) {
+			tree_free(&r);
+			break;
+		}
+		b.len = 0;
+		tree_emit(&r, &b);
+		snprintf(d, sizeof(d), "TREE of one task: %s", what);
+		splice_case(_metadata, self, tr, 1, b.data, b.len, EINVAL, d);
+		tree_free(&r);
+	}
+	cb_free(&b);
+	tree_free(&base);
+	TH_LOG("%d damaged trees", self->cases);
+	assert_no_leftovers(_metadata);
+}
+
+/*
+ * The tree missing (TASK right after HEADER_ARCH), twice, or after the
+ * TASK record: EINVAL. Well-formed trees of more tasks (a child, a child
+ * that shares everything with the root, CKPT_TREE_MAX_TASKS tasks):
+ * EOPNOTSUPP, since restart cannot rebuild them yet.
+ */
+TEST_F_TIMEOUT(real, tree_structure, 300)
+{
+	const struct ckpt_image *img = &self->img;
+	struct ckpt_buf b = { 0 };
+	struct tree_rec base, r;
+	size_t tr, tk;
+
+	tr = real_tree(_metadata, self, &base);
+	tk = need_rec(_metadata, self, CKPT_HDR_TASK, 0);
+	ASSERT_EQ(tr + 1, tk) TH_LOG("the TASK record does not follow the tree");
+
+	splice_case(_metadata, self, tr, 1, NULL, 0, EINVAL,
+		    "no TREE: TASK right after HEADER_ARCH");
+	tree_emit(&base, &b);
+	splice_case(_metadata, self, tr, 0, b.data, b.len, EINVAL, "two TREE records");
+	b.len = 0;
+	cb_raw(&b, img->data + img->rec[tk].off, CKPT_ALIGN8((size_t)img->rec[tk].len));
+	tree_emit(&base, &b);
+	splice_case(_metadata, self, tr, 2, b.data, b.len, EINVAL, "TASK before TREE");
+
+	tree_copy(&r, &base);
+	tree_grow(&r, 2);
+	b.len = 0;
+	tree_emit(&r, &b);
+	splice_case(_metadata, self, tr, 1, b.data, b.len, EOPNOTSUPP,
+		    "a tree of two tasks");
+	r.task[1].share_mm = 1;
+	r.task[1].share_files = 1;
+	r.task[1].share_fs = 1;
+	r.task[1].share_sighand = 1;
+	b.len = 0;
+	tree_emit(&r, &b);
+	splice_case(_metadata, self, tr, 1, b.data, b.len, EOPNOTSUPP,
+		    "a tree of two tasks sharing everything");
+	tree_free(&r);
+
+	tree_copy(&r, &base);
+	tree_grow(&r, CKPT_TREE_MAX_TASKS);
+	b.len = 0;
+	tree_emit(&r, &b);
+	splice_case(_metadata, self, tr, 1, b.data, b.len, EOPNOTSUPP,
+		    "a tree of CKPT_TREE_MAX_TASKS tasks");
+	tree_free(&r);
+
+	cb_free(&b);
+	tree_free(&base);
 	assert_no_leftovers(_metadata);
 }
 
@@ -1252,7 +1748,8 @@ TEST_F(real, failed_checkpoint_image)
 		target_cleanup(&t2);
 		ASSERT_TRUE(0) TH_LOG("cannot stop the second target");
 	}
-	ckpt_capture_failed_image(_metadata, t2.pid, 0, EOPNOTSUPP, "pipe", &img, &len);
+	ckpt_capture_failed_image(_metadata, t2.pid, CHECKPOINT_SUBTREE, EOPNOTSUPP, "pipe",
+				  &img, &len);
 	target_cleanup(&t2);
 	restart_case(_metadata, self, img, len, 0, EINVAL, 0,
 		     "image of a failed checkpoint");

@@ -128,7 +128,7 @@ static void freeze_checkpoint_kill(struct __test_metadata *_metadata, struct rs_
 			failed = "freeze the target in a cgroup";
 	}
 	if (!failed) {
-		t->ckpt_id = sys_checkpoint(pid, t->img, 0);
+		t->ckpt_id = sys_checkpoint(pid, t->img, CHECKPOINT_SUBTREE);
 		clock_gettime(CLOCK_MONOTONIC, &t->t_ckpt);
 		if (t->ckpt_id <= 0)
 			rs_image_error(t->img, msg, sizeof(msg));

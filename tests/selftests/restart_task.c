@@ -16,8 +16,8 @@
  *  misc             comm, personality, rlimits, PR_SET_PDEATHSIG,
  *                   no_new_privs, set_tid_address (cleared at exit),
  *                   robust list, rseq
- *  self.*           checkpoint(0 or own pid): id > 0, then 0 in the restored
- *                   program; the same image restarted twice
+ *  self.*           checkpoint(0 or own pid, CHECKPOINT_SUBTREE): id > 0, then
+ *                   0 in the restored program; the same image restarted twice
  *  example          Documentation/checkpoint/self-checkpoint.c, built in
  *  unprivileged     a task of uid 65534 restarted by uid 65534
  *  creds_mismatch   a root task restarted by uid 65534: EPERM
@@ -997,7 +997,8 @@ static void self_target(const struct rs_test *t, const void *arg)
 	if (fd < 0 || !heap)
 		_exit(RS_EXIT_SETUP);
 
-	id = syscall(__NR_checkpoint, a->own_pid ? (long)pid0 : 0L, (long)fd, 0L);
+	id = syscall(__NR_checkpoint, a->own_pid ? (long)pid0 : 0L, (long)fd,
+		     CHECKPOINT_SUBTREE);
 
 	if (id > 0) {			/* the original */
 		a->shm[0] = id;
