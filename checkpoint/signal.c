@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Checkpoint/restart: signal dispositions, the blocked mask and the
- * alternate signal stack.
+ * Checkpoint/restart: signal dispositions, the blocked mask, the
+ * alternate signal stack and (in sigpending.c) the pending signals.
  *
- * Pending signals and armed timers are not saved yet: a task that has any
- * is refused rather than restarted without them.
+ * Armed timers are not saved yet: a task that has any is refused rather
+ * than restarted without them.
  */
 #include <linux/checkpoint.h>
 #include <linux/errno.h>
@@ -13,6 +13,7 @@
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
 #include <linux/slab.h>
+#include "signal.h"
 
 /* The SA_* flags a disposition may carry */
 #define CKPT_SA_FLAGS	(SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | \
@@ -24,23 +25,22 @@
  * struct ckpt_rst_signal - signal state read at restart
  * @sighand: the CKPT_HDR_SIGHAND record
  * @task: the CKPT_HDR_SIGNAL_TASK record
+ * @pending: the CKPT_HDR_SIGPENDING records, task then shared queue
  */
 struct ckpt_rst_signal {
 	struct ckpt_hdr_sighand sighand;
 	struct ckpt_hdr_signal_task task;
+	struct ckpt_hdr_sigpending *pending[2];
 };
 
-/* Pending signals and armed timers: refused until they can be saved */
+/* Armed timers: refused until they can be saved */
 static int checkpoint_signals_check(struct ckpt_ctx *ctx,
 				    struct task_struct *t)
 {
 	struct signal_struct *sig = t->signal;
 	const char *what = NULL;
 
-	if (!sigisemptyset(&t->pending.signal) ||
-	    !sigisemptyset(&sig->shared_pending.signal))
-		what = "pending signals";
-	else if (hrtimer_active(&sig->real_timer))
+	if (hrtimer_active(&sig->real_timer))
 		what = "an armed ITIMER_REAL timer or alarm";
 	else if (sig->it[CPUCLOCK_PROF].expires ||
 		 sig->it[CPUCLOCK_VIRT].expires)
@@ -57,7 +57,7 @@ static int checkpoint_signals_check(struct ckpt_ctx *ctx,
 }
 
 /**
- * ckpt_checkpoint_signals() - save the dispositions, mask and altstack
+ * ckpt_checkpoint_signals() - save dispositions, mask, altstack, pending
  * @ctx: checkpoint context
  * @task: the task
  *
@@ -110,6 +110,8 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *task)
 		ret = ckpt_write_obj(ctx, &st.h, CKPT_HDR_SIGNAL_TASK,
 				     sizeof(st));
 	kfree(sh);
+	if (!ret)
+		ret = ckpt_checkpoint_sigpending(ctx, task);
 	return ret;
 }
 
@@ -139,6 +141,7 @@ static bool restore_sighand_ok(const struct ckpt_hdr_sighand *sh)
 int ckpt_restore_signals(struct ckpt_ctx *ctx)
 {
 	struct ckpt_rst_signal *rs;
+	unsigned int i;
 	int ret;
 
 	rs = kzalloc(sizeof(*rs), GFP_KERNEL);
@@ -159,6 +162,14 @@ int ckpt_restore_signals(struct ckpt_ctx *ctx)
 	    (rs->task.ss_size && !access_ok((void __user *)rs->task.ss_sp,
 					    rs->task.ss_size)))
 		goto bad;
+	for (i = 0; i < ARRAY_SIZE(rs->pending); i++) {
+		rs->pending[i] = ckpt_read_sigpending(ctx, i);
+		if (IS_ERR(rs->pending[i])) {
+			ret = PTR_ERR(rs->pending[i]);
+			rs->pending[i] = NULL;
+			return ret;
+		}
+	}
 	return 0;
 bad:
 	ckpt_err(ctx, -EINVAL, "record %u: malformed signal state",
@@ -167,10 +178,10 @@ bad:
 }
 
 /**
- * ckpt_commit_signals() - install the dispositions, mask and altstack
+ * ckpt_commit_signals() - install dispositions, mask, altstack, pending
  * @ctx: restart context
  *
- * Return: 0.
+ * Return: 0 or a negative errno.
  */
 int ckpt_commit_signals(struct ckpt_ctx *ctx)
 {
@@ -193,6 +204,12 @@ int ckpt_commit_signals(struct ckpt_ctx *ctx)
 		siginitset(&sa->sa_mask, a->mask);
 		sigdelsetmask(&sa->sa_mask, sigmask(SIGKILL) | sigmask(SIGSTOP));
 	}
+	/* The caller's own pending signals are not the image's; a kill stays */
+	if (!fatal_signal_pending(t)) {
+		flush_sigqueue(&t->pending);
+		flush_sigqueue(&t->signal->shared_pending);
+		recalc_sigpending();
+	}
 	spin_unlock_irq(&sighand->siglock);
 
 	siginitset(&blocked, rs->task.blocked);
@@ -201,6 +218,12 @@ int ckpt_commit_signals(struct ckpt_ctx *ctx)
 	t->sas_ss_sp = rs->task.ss_sp;
 	t->sas_ss_size = rs->task.ss_size;
 	t->sas_ss_flags = rs->task.ss_flags;
+	for (i = 0; i < ARRAY_SIZE(rs->pending); i++) {
+		int ret = ckpt_queue_sigpending(ctx, rs->pending[i]);
+
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
@@ -210,6 +233,12 @@ int ckpt_commit_signals(struct ckpt_ctx *ctx)
  */
 void ckpt_cleanup_signals(struct ckpt_ctx *ctx)
 {
+	struct ckpt_rst_signal *rs = ctx->rst_signal;
+	unsigned int i;
+
+	if (rs)
+		for (i = 0; i < ARRAY_SIZE(rs->pending); i++)
+			kvfree(rs->pending[i]);
 	kfree(ctx->rst_signal);
 	ctx->rst_signal = NULL;
 }

@@ -18,6 +18,7 @@
  *
  * The state of one task is, in this order: CKPT_HDR_TASK, CKPT_HDR_CREDS,
  * CKPT_HDR_RLIMITS, CKPT_HDR_FS, CKPT_HDR_SIGHAND, CKPT_HDR_SIGNAL_TASK,
+ * two CKPT_HDR_SIGPENDING (the task's queue, then the process's),
  * CKPT_HDR_SYSCALL_RESTART, the architecture's CPU records (x86_64:
  * CKPT_HDR_CPU_X86_64 then CKPT_HDR_XSTATE), the CKPT_HDR_FILE records of
  * every open file, CKPT_HDR_FD_TABLE, the CKPT_HDR_FILE records of files
@@ -96,6 +97,7 @@ enum ckpt_hdr_type {
 	/* 500-599: signals */
 	CKPT_HDR_SIGHAND = 500,		/* struct ckpt_hdr_sighand */
 	CKPT_HDR_SIGNAL_TASK = 501,	/* struct ckpt_hdr_signal_task */
+	CKPT_HDR_SIGPENDING = 502,	/* struct ckpt_hdr_sigpending + infos */
 
 	CKPT_HDR_TYPE_MAX
 };
@@ -765,6 +767,44 @@ struct ckpt_hdr_signal_task {
 	__u64 ss_size;
 	__u32 ss_flags;
 	__u32 __pad;
+};
+
+/* Size of a saved siginfo: the user-space siginfo_t */
+#define CKPT_SIGINFO_SIZE	128
+
+/**
+ * struct ckpt_siginfo - one queued signal
+ * @raw: its siginfo_t as user space would see it (si_signo, si_errno,
+ *	si_code, then the union), zero beyond what the kernel keeps
+ */
+struct ckpt_siginfo {
+	__u8 raw[CKPT_SIGINFO_SIZE];
+};
+
+/* struct ckpt_hdr_sigpending.queue */
+enum ckpt_sigpending_queue {
+	CKPT_SIGPENDING_TASK = 0,	/* the thread's own pending signals */
+	CKPT_SIGPENDING_SHARED = 1,	/* the process's shared pending signals */
+};
+
+/* Most queued signals a CKPT_HDR_SIGPENDING record carries */
+#define CKPT_SIGPENDING_MAX	8192
+
+/**
+ * struct ckpt_hdr_sigpending - signals pending on a task or its process
+ * @h: record header (CKPT_HDR_SIGPENDING)
+ * @queue: enum ckpt_sigpending_queue
+ * @nr_info: number of queued signals that follow
+ * @signal: the pending set, bit n-1 for signal n
+ * @info: the queued signals, oldest first; a signal of @signal without
+ *	one is pending without information (as sent by SI_USER from pid 0)
+ */
+struct ckpt_hdr_sigpending {
+	struct ckpt_hdr h;
+	__u32 queue;
+	__u32 nr_info;
+	__u64 signal;
+	struct ckpt_siginfo info[];
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_H */
