@@ -3,8 +3,9 @@
  * ckptinfo - decode and check a checkpoint image
  *
  * Prints every record of the image with its offset, type and length and
- * its decoded fields (or, with -s, the number of tasks of the tree and
- * one line per task), then a verdict that sums up what the image holds.
+ * its decoded fields (with -v, also each queued signal; with -s, the
+ * number of tasks of the tree and one line per task instead), then a
+ * verdict that sums up what the image holds.
  * The image is checked as restart(2) will: each record on its own, and
  * against the records before it (see ckpt_state.h). Exit status: 0 for
  * a valid complete image, 1 for the image of a failed checkpoint, 2 for a
@@ -37,11 +38,12 @@ enum mode {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: %s [-q|-s] [FILE|-]\n"
+		"usage: %s [-q|-s|-v] [FILE|-]\n"
 		"Decode and check a checkpoint image (standard input by default).\n"
 		"  -q  print only the verdict\n"
 		"  -s  print the number of tasks, then one line per task, instead of\n"
 		"      every record\n"
+		"  -v  print every record with more detail: each queued signal\n"
 		"Exit status: 0 valid complete image, 1 image of a failed checkpoint,\n"
 		"2 malformed or truncated image, or another error.\n", prog);
 }
@@ -69,6 +71,7 @@ static double mib(uint64_t pages, uint32_t page_size)
 static void print_task(FILE *out, const struct ckpt_state *st)
 {
 	const struct ckpt_task_info *t = &st->task;
+	int nr_sig = __builtin_popcountll(t->sigpending);
 	char why[128];
 
 	fprintf(out, "task %" PRId32 " \"", t->pid);
@@ -79,6 +82,8 @@ static void print_task(FILE *out, const struct ckpt_state *st)
 		t->nr_files, t->nr_files == 1 ? "" : "s",
 		t->nr_vmas, t->nr_vmas == 1 ? "" : "s",
 		t->nr_pages, t->nr_pages == 1 ? "" : "s", mib(t->nr_pages, st->page_size));
+	if (nr_sig)
+		fprintf(out, ", %d pending signal%s", nr_sig, nr_sig == 1 ? "" : "s");
 	if (ckpt_state_task_pending(st, why, sizeof(why)))
 		fprintf(out, ", incomplete: %s", why);
 	putc('\n', out);
@@ -182,13 +187,16 @@ int main(int argc, char **argv)
 	int opt, status;
 
 	opterr = 0;
-	while ((opt = getopt(argc, argv, "qsh")) != -1) {
+	while ((opt = getopt(argc, argv, "qsvh")) != -1) {
 		switch (opt) {
 		case 'q':
 			mode = MODE_QUIET;
 			break;
 		case 's':
 			mode = MODE_SUMMARY;
+			break;
+		case 'v':
+			ckpt_rec_verbose = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -111,6 +111,11 @@ void ckpt_print_sighand(FILE *out, const void *rec, uint32_t len, const struct c
 int ckpt_check_signal_task(const void *rec, uint32_t len, char *why, size_t size);
 void ckpt_print_signal_task(FILE *out, const void *rec, uint32_t len,
 			    const struct ckpt_state *st);
+int ckpt_check_sigpending(const void *rec, uint32_t len, char *why, size_t size);
+int ckpt_track_sigpending(struct ckpt_state *st, const void *rec, uint32_t len, char *why,
+			  size_t size);
+void ckpt_print_sigpending(FILE *out, const void *rec, uint32_t len,
+			   const struct ckpt_state *st);
 
 /* ckpt_rec_x86.c */
 int ckpt_check_cpu_x86_64(const void *rec, uint32_t len, char *why, size_t size);

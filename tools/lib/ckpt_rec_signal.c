@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Records of signal state: SIGHAND, SIGNAL_TASK.
+ * Records of signal state: SIGHAND, SIGNAL_TASK, SIGPENDING.
  */
 #include <inttypes.h>
 #include <string.h>
 
 #include "ckpt_rec_impl.h"
+#include "ckpt_state.h"
 #include "ckpt_util.h"
 
 #define SIGKILL_NR	9
@@ -44,6 +45,34 @@ void ckpt_decode_signal_task(const void *rec, struct ckpt_hdr_signal_task *s)
 	s->ss_size = le64toh(s->ss_size);
 	s->ss_flags = le32toh(s->ss_flags);
 	s->__pad = le32toh(s->__pad);
+}
+
+void ckpt_decode_sigpending(const void *rec, struct ckpt_hdr_sigpending *s)
+{
+	memcpy(s, rec, sizeof(*s));
+	ckpt_decode_hdr(&s->h);
+	s->queue = le32toh(s->queue);
+	s->nr_info = le32toh(s->nr_info);
+	s->signal = le64toh(s->signal);
+}
+
+/* The raw siginfo i of a SIGPENDING record */
+static const uint8_t *siginfo_raw(const void *rec, uint32_t i)
+{
+	return (const uint8_t *)rec + sizeof(struct ckpt_hdr_sigpending) +
+	       (size_t)i * sizeof(struct ckpt_siginfo);
+}
+
+void ckpt_decode_siginfo(const void *rec, uint32_t i, struct ckpt_siginfo_fields *f)
+{
+	const uint8_t *raw = siginfo_raw(rec, i);
+
+	f->signo = (int32_t)ckpt_le32(raw);
+	f->errnum = (int32_t)ckpt_le32(raw + 4);
+	f->code = (int32_t)ckpt_le32(raw + 8);
+	f->pid = (int32_t)ckpt_le32(raw + 16);
+	f->uid = ckpt_le32(raw + 20);
+	f->value = ckpt_le64(raw + 24);
 }
 
 /* CKPT_HDR_SIGHAND */
@@ -184,4 +213,169 @@ void ckpt_print_signal_task(FILE *out, const void *rec, uint32_t len,
 		(uint64_t)s.ss_sp, (uint64_t)s.ss_size, s.ss_flags);
 	ckpt_print_flags(out, s.ss_flags, ss_flags, CKPT_ARRAY_SIZE(ss_flags));
 	putc('\n', out);
+}
+
+/* CKPT_HDR_SIGPENDING */
+
+#define SIGRTMIN_NR	32	/* the kernel's: signals below are queued once at most */
+#define SIGINFO_KEPT	48	/* bytes of a siginfo the kernel keeps (64-bit) */
+#define SIGMASK(sig)	(1ULL << ((sig) - 1))
+
+/* si_code values of signals sent by a process or the kernel */
+#define SI_USER_NR	0
+#define SI_KERNEL_NR	0x80
+#define SI_QUEUE_NR	(-1)
+#define SI_TIMER_NR	(-2)
+#define SI_TKILL_NR	(-6)
+
+static const char *queue_name(uint32_t queue)
+{
+	switch (queue) {
+	case CKPT_SIGPENDING_TASK:
+		return "task";
+	case CKPT_SIGPENDING_SHARED:
+		return "shared";
+	}
+	return NULL;
+}
+
+int ckpt_check_sigpending(const void *rec, uint32_t len, char *why, size_t size)
+{
+	struct ckpt_hdr_sigpending s;
+	struct ckpt_siginfo_fields f;
+	uint64_t seen = 0;
+	const char *name;
+	char buf[32];
+	uint32_t i;
+
+	ckpt_decode_sigpending(rec, &s);
+	if (!queue_name(s.queue))
+		return ckpt_bad(why, size, "unknown queue %" PRIu32, s.queue);
+	if (s.nr_info > CKPT_SIGPENDING_MAX)
+		return ckpt_bad(why, size, "nr_info %" PRIu32 " is more than %u", s.nr_info,
+				CKPT_SIGPENDING_MAX);
+	if (len != sizeof(s) + (uint64_t)s.nr_info * sizeof(struct ckpt_siginfo))
+		return ckpt_bad(why, size, "length %" PRIu32 " does not fit nr_info %" PRIu32,
+				len, s.nr_info);
+	if (s.signal & SIGMASK(SIGKILL_NR))
+		return ckpt_bad(why, size, "SIGKILL is pending: the task was being killed");
+	for (i = 0; i < s.nr_info; i++) {
+		ckpt_decode_siginfo(rec, i, &f);
+		if (f.signo < 1 || f.signo > CKPT_NSIG)
+			return ckpt_bad(why, size, "info %" PRIu32 ": si_signo %" PRId32
+					" is not a signal", i, f.signo);
+		name = ckpt_sig_name((unsigned int)f.signo, buf, sizeof(buf));
+		if (!(s.signal & SIGMASK(f.signo)))
+			return ckpt_bad(why, size, "info %" PRIu32 ": %s is not in the pending"
+					" set 0x%" PRIx64, i, name, (uint64_t)s.signal);
+		if (f.signo < SIGRTMIN_NR && (seen & SIGMASK(f.signo)))
+			return ckpt_bad(why, size, "info %" PRIu32 ": %s is queued twice, and"
+					" is not a real-time signal", i, name);
+		if (!ckpt_all_zero(siginfo_raw(rec, i) + SIGINFO_KEPT,
+				   CKPT_SIGINFO_SIZE - SIGINFO_KEPT))
+			return ckpt_bad(why, size, "info %" PRIu32 ": non-zero bytes after the"
+					" first %u", i, SIGINFO_KEPT);
+		seen |= SIGMASK(f.signo);
+	}
+	return 0;
+}
+
+/* Two per task: its own queue, then its process's */
+int ckpt_track_sigpending(struct ckpt_state *st, const void *rec, uint32_t len, char *why,
+			  size_t size)
+{
+	static const uint32_t due[] = { CKPT_SIGPENDING_TASK, CKPT_SIGPENDING_SHARED };
+	struct ckpt_hdr_sigpending s;
+
+	(void)len;
+	ckpt_decode_sigpending(rec, &s);
+	if (st->nr_sigpending >= CKPT_ARRAY_SIZE(due))
+		return ckpt_bad(why, size, "a third SIGPENDING record for the task");
+	if (s.queue != due[st->nr_sigpending])
+		return ckpt_bad(why, size, "the %s queue where the %s queue is due",
+				queue_name(s.queue), queue_name(due[st->nr_sigpending]));
+	st->nr_sigpending++;
+	st->task.sigpending |= s.signal;
+	return 0;
+}
+
+static const char *si_code_name(int32_t code)
+{
+	switch (code) {
+	case SI_USER_NR:
+		return "SI_USER";
+	case SI_KERNEL_NR:
+		return "SI_KERNEL";
+	case SI_QUEUE_NR:
+		return "SI_QUEUE";
+	case SI_TIMER_NR:
+		return "SI_TIMER";
+	case SI_TKILL_NR:
+		return "SI_TKILL";
+	}
+	return NULL;
+}
+
+/* With ckptinfo -v: one line per queued signal */
+static void print_siginfo(FILE *out, const void *rec, uint32_t i)
+{
+	struct ckpt_siginfo_fields f;
+	const char *code;
+	char buf[32];
+
+	ckpt_decode_siginfo(rec, i, &f);
+	if (f.signo >= 1 && f.signo <= CKPT_NSIG)
+		fprintf(out, "      %s", ckpt_sig_name((unsigned int)f.signo, buf, sizeof(buf)));
+	else
+		fprintf(out, "      si_signo %" PRId32, f.signo);
+	fprintf(out, " errno %" PRId32, f.errnum);
+	code = si_code_name(f.code);
+	if (code)
+		fprintf(out, " code %s (%" PRId32 ")", code, f.code);
+	else
+		fprintf(out, " code %" PRId32, f.code);
+	switch (f.code) {
+	case SI_QUEUE_NR:
+	case SI_TKILL_NR:
+	case SI_USER_NR:
+		fprintf(out, " pid %" PRId32 " uid %" PRIu32, f.pid, f.uid);
+		break;
+	}
+	if (f.code == SI_QUEUE_NR)
+		fprintf(out, " value 0x%" PRIx64, f.value);
+	putc('\n', out);
+}
+
+void ckpt_print_sigpending(FILE *out, const void *rec, uint32_t len,
+			   const struct ckpt_state *st)
+{
+	struct ckpt_hdr_sigpending s;
+	const char *queue;
+	unsigned int sig;
+	uint32_t i, n;
+	char buf[32];
+
+	(void)st;
+	ckpt_decode_sigpending(rec, &s);
+	if (!s.signal && !s.nr_info)
+		return;
+	queue = queue_name(s.queue);
+	if (queue)
+		fprintf(out, "    sigpending %s:", queue);
+	else
+		fprintf(out, "    sigpending queue %" PRIu32 ":", s.queue);
+	if (!s.signal)
+		fputs(" none", out);
+	for (sig = 1; sig <= CKPT_NSIG; sig++)
+		if (s.signal & SIGMASK(sig))
+			fprintf(out, " %s", ckpt_sig_name(sig, buf, sizeof(buf)));
+	fprintf(out, " (%" PRIu32 " queued)\n", s.nr_info);
+	if (!ckpt_rec_verbose)
+		return;
+	/* A malformed record may hold fewer */
+	n = (len - sizeof(s)) / sizeof(struct ckpt_siginfo);
+	if (n > s.nr_info)
+		n = s.nr_info;
+	for (i = 0; i < n; i++)
+		print_siginfo(out, rec, i);
 }

@@ -183,6 +183,7 @@ int ckpt_track_task(struct ckpt_state *st, const void *rec, uint32_t len, char *
 		return -1;
 
 	st->in_task = true;
+	st->nr_sigpending = 0;
 	st->have_fd_table = false;
 	st->have_mm = false;
 	st->nr_vmas = 0;

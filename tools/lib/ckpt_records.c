@@ -34,6 +34,10 @@ _Static_assert(sizeof(struct ckpt_hdr_fd_table) == 16, "ckpt_hdr_fd_table");
 _Static_assert(sizeof(struct ckpt_sigaction) == 32, "ckpt_sigaction");
 _Static_assert(sizeof(struct ckpt_hdr_sighand) == 2064, "ckpt_hdr_sighand");
 _Static_assert(sizeof(struct ckpt_hdr_signal_task) == 40, "ckpt_hdr_signal_task");
+_Static_assert(sizeof(struct ckpt_siginfo) == 128, "ckpt_siginfo");
+_Static_assert(sizeof(struct ckpt_hdr_sigpending) == 24, "ckpt_hdr_sigpending");
+
+bool ckpt_rec_verbose;
 
 #define ERROR_MIN_LEN	(sizeof(struct ckpt_hdr_error) + 1)
 #define ERROR_MAX_LEN	(sizeof(struct ckpt_hdr_error) + CKPT_ERROR_MSG_MAX)
@@ -347,6 +351,8 @@ static void print_trailer(FILE *out, const void *rec, uint32_t len,
 #define RESTART_LEN	sizeof(struct ckpt_hdr_syscall_restart)
 #define SIGHAND_LEN	sizeof(struct ckpt_hdr_sighand)
 #define SIGTASK_LEN	sizeof(struct ckpt_hdr_signal_task)
+#define SIGPEND_MIN_LEN	sizeof(struct ckpt_hdr_sigpending)
+#define SIGPEND_MAX_LEN	(SIGPEND_MIN_LEN + CKPT_SIGPENDING_MAX * sizeof(struct ckpt_siginfo))
 #define CPU_LEN		sizeof(struct ckpt_hdr_cpu_x86_64)
 #define XSTATE_MIN_LEN	(sizeof(struct ckpt_hdr) + CKPT_XSAVE_MIN_SIZE)
 #define FILE_MIN_LEN	(sizeof(struct ckpt_hdr_file) + 2)		/* "/" */
@@ -393,8 +399,11 @@ static const struct ckpt_rec_type rec_types[] = {
 	{ CKPT_HDR_SIGNAL_TASK,     "SIGNAL_TASK",     SIGTASK_LEN,   SIGTASK_LEN,
 	  AFTER(CKPT_HDR_SIGHAND),
 	  ckpt_check_signal_task, NULL, ckpt_print_signal_task },
+	{ CKPT_HDR_SIGPENDING,      "SIGPENDING",      SIGPEND_MIN_LEN, SIGPEND_MAX_LEN,
+	  AFTER(CKPT_HDR_SIGNAL_TASK, CKPT_HDR_SIGPENDING),
+	  ckpt_check_sigpending, ckpt_track_sigpending, ckpt_print_sigpending },
 	{ CKPT_HDR_SYSCALL_RESTART, "SYSCALL_RESTART", RESTART_LEN,   RESTART_LEN,
-	  AFTER(CKPT_HDR_SIGNAL_TASK),
+	  AFTER(CKPT_HDR_SIGPENDING),
 	  ckpt_check_syscall_restart, NULL, ckpt_print_syscall_restart },
 	{ CKPT_HDR_CPU_X86_64,      "CPU_X86_64",      CPU_LEN,       CPU_LEN,
 	  AFTER(CKPT_HDR_SYSCALL_RESTART),

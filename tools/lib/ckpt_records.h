@@ -61,6 +61,12 @@ struct ckpt_rec_type {
 	void (*print)(FILE *out, const void *rec, uint32_t len, const struct ckpt_state *st);
 };
 
+/*
+ * Set (ckptinfo -v) for the print functions to print more: each queued
+ * signal of a SIGPENDING record.
+ */
+extern bool ckpt_rec_verbose;
+
 /* The row for type, or NULL for a type this tool does not know. */
 const struct ckpt_rec_type *ckpt_rec_type_find(uint32_t type);
 
@@ -99,6 +105,19 @@ void ckpt_decode_syscall_restart(const void *rec, struct ckpt_hdr_syscall_restar
 
 void ckpt_decode_sighand(const void *rec, struct ckpt_hdr_sighand *s);
 void ckpt_decode_signal_task(const void *rec, struct ckpt_hdr_signal_task *s);
+void ckpt_decode_sigpending(const void *rec, struct ckpt_hdr_sigpending *s);
+
+/* What ckptinfo reads of a queued siginfo (the x86_64 siginfo_t) */
+struct ckpt_siginfo_fields {
+	int32_t signo;		/* offset 0 */
+	int32_t errnum;		/* si_errno, 4 */
+	int32_t code;		/* si_code, 8 */
+	int32_t pid;		/* si_pid, 16 (SI_USER, SI_TKILL, SI_QUEUE) */
+	uint32_t uid;		/* si_uid, 20 (same) */
+	uint64_t value;		/* si_value, 24 (SI_QUEUE) */
+};
+
+void ckpt_decode_siginfo(const void *rec, uint32_t i, struct ckpt_siginfo_fields *f);
 
 void ckpt_decode_cpu_x86_64(const void *rec, struct ckpt_hdr_cpu_x86_64 *c);
 

@@ -34,6 +34,26 @@ static const char *type_name(uint32_t type)
 	return ckpt_rec_type_name(type) ?: "?";
 }
 
+/*
+ * Whether what the task's records so far hold allows one of type now, on
+ * top of its row's after[]: one fd table, before the MM; two SIGPENDING
+ * records, before SYSCALL_RESTART.
+ */
+static bool counts_allow(const struct ckpt_state *st, uint32_t type)
+{
+	switch (type) {
+	case CKPT_HDR_FD_TABLE:
+		return !st->have_fd_table;
+	case CKPT_HDR_MM:
+		return st->have_fd_table;
+	case CKPT_HDR_SIGPENDING:
+		return st->nr_sigpending < 2;
+	case CKPT_HDR_SYSCALL_RESTART:
+		return st->nr_sigpending == 2;
+	}
+	return true;
+}
+
 /* Names the record types that may come after the last one, in buf */
 struct expect {
 	const struct ckpt_state *st;
@@ -49,9 +69,7 @@ static void add_expected(const struct ckpt_rec_type *rt, void *arg)
 
 	if (!rt->in_task)
 		return;
-	/* One fd table per task, and before the MM */
-	if ((rt->type == CKPT_HDR_FD_TABLE && e->st->have_fd_table) ||
-	    (rt->type == CKPT_HDR_MM && !e->st->have_fd_table))
+	if (!counts_allow(e->st, rt->type))
 		return;
 	for (i = 0; i < CKPT_REC_AFTER_MAX; i++) {
 		if (rt->after[i] && rt->after[i] == e->st->last) {
@@ -106,7 +124,8 @@ static int check_order(const struct ckpt_state *st, const struct ckpt_rec_type *
 		return ckpt_bad(why, size,
 				"outside the state of a task (a TASK record comes first)");
 	for (i = 0; i < CKPT_REC_AFTER_MAX; i++)
-		if (rt->after[i] && rt->after[i] == st->last)
+		if (rt->after[i] && rt->after[i] == st->last &&
+		    counts_allow(st, rt->type))
 			return 0;
 	if (ckpt_state_task_pending(st, want, sizeof(want)))
 		return ckpt_bad(why, size, "misplaced after %s: %s", type_name(st->last),

@@ -6,8 +6,9 @@
  * - the TREE record lists the tasks; an image taken without
  *   CHECKPOINT_SUBTREE is the one of a pid namespace (CKPT_TREE_CONTAINER);
  * - the state of a task comes in the order of the uapi header: TASK,
- *   CREDS, RLIMITS, FS, SIGHAND, SIGNAL_TASK, SYSCALL_RESTART, CPU_X86_64,
- *   XSTATE, FILE records, FD_TABLE, FILE records, MM, then nr_vmas times a
+ *   CREDS, RLIMITS, FS, SIGHAND, SIGNAL_TASK, two SIGPENDING (the task's
+ *   queue, then the process's), SYSCALL_RESTART, CPU_X86_64, XSTATE,
+ *   FILE records, FD_TABLE, FILE records, MM, then nr_vmas times a
  *   VMA and PAGES records holding exactly its nr_pages pages, inside it
  *   and in increasing address order; a task is complete before the next
  *   TASK or the trailer, the first task is the header's root_pid, and
@@ -55,6 +56,7 @@ struct ckpt_task_info {
 	uint32_t nr_fds;
 	uint32_t nr_vmas;
 	uint64_t nr_pages;
+	uint64_t sigpending;		/* signals pending on it or its process */
 };
 
 struct ckpt_state {
@@ -74,6 +76,7 @@ struct ckpt_state {
 	/* The task being read */
 	bool in_task;
 	uint32_t last;			/* type of its last record */
+	uint32_t nr_sigpending;		/* its SIGPENDING records so far */
 	bool have_fd_table;
 	bool have_mm;
 	uint32_t nr_vmas;		/* VMA records due after MM */
