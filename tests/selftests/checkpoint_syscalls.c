@@ -5,10 +5,11 @@
  * single task, and its tree record; the two modes of checkpoint(2): a
  * subtree (CHECKPOINT_SUBTREE, what a plain process needs) or a whole pid
  * namespace (no flag: only the init of a namespace other than the
- * caller's); and the refusal of what cannot be saved (threads,
- * children, pipes, sockets, deleted files, timers, pending signals,
- * mlocked memory, tracing), which writes an error record naming the
- * resource and leaves the target as it was.
+ * caller's); the pending signals of a target, in the two SIGPENDING
+ * records of its image; and the refusal of what cannot be saved (threads,
+ * children, pipes, sockets, deleted files, timers, mlocked memory,
+ * tracing), which writes an error record naming the resource and leaves
+ * the target as it was.
  */
 #include "ckpt_test.h"
 
@@ -710,6 +711,105 @@ static void expect_tree_root(struct __test_metadata *_metadata,
 	EXPECT_EQ(0U, k.__pad);
 }
 
+/* The real-time signal the target of pending_signals_image queues twice */
+#define PND_RT		(SIGRTMIN + 2)
+#define PND_VALUE1	0x70656e6400000001ULL
+#define PND_VALUE2	0x70656e6400000002ULL
+
+static int queue_value(pid_t pid, int sig, uint64_t value)
+{
+	union sigval v;
+
+	memset(&v, 0, sizeof(v));
+	v.sival_ptr = (void *)(uintptr_t)value;
+	return sigqueue(pid, sig, v);
+}
+
+/*
+ * Blocks SIGUSR1, SIGUSR2 and PND_RT, then sends itself SIGUSR1 with
+ * kill() and PND_RT twice with sigqueue() (to the process: its shared
+ * queue), and SIGUSR2 with tgkill() (to itself: its own queue).
+ */
+static int hook_pending_signals(void *arg)
+{
+	pid_t pid = getpid();
+	sigset_t set;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, PND_RT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) || kill(pid, SIGUSR1) ||
+	    queue_value(pid, PND_RT, PND_VALUE1) || queue_value(pid, PND_RT, PND_VALUE2))
+		return -1;
+	return (int)syscall(SYS_tgkill, pid, gettid(), SIGUSR2);
+}
+
+/* One saved siginfo, as the kernel keeps it */
+static void expect_siginfo(struct __test_metadata *_metadata, const siginfo_t *si,
+			   int signo, int code, pid_t pid, uid_t uid, uint64_t value,
+			   const char *what)
+{
+	EXPECT_EQ(signo, si->si_signo) TH_LOG("%s: si_signo", what);
+	EXPECT_EQ(0, si->si_errno) TH_LOG("%s: si_errno", what);
+	EXPECT_EQ(code, si->si_code) TH_LOG("%s: si_code", what);
+	EXPECT_EQ(pid, si->si_pid) TH_LOG("%s: si_pid", what);
+	EXPECT_EQ(uid, si->si_uid) TH_LOG("%s: si_uid", what);
+	EXPECT_EQ(value, (uint64_t)(uintptr_t)si->si_value.sival_ptr)
+		TH_LOG("%s: si_value", what);
+	EXPECT_TRUE(all_zero((const unsigned char *)si + CKPT_KSIGINFO_SIZE,
+			     CKPT_SIGINFO_SIZE - CKPT_KSIGINFO_SIZE))
+		TH_LOG("%s: bytes past %d not zero", what, CKPT_KSIGINFO_SIZE);
+}
+
+/*
+ * The two SIGPENDING records of the indexed image: right after
+ * SIGNAL_TASK, right before SYSCALL_RESTART, the task's queue first, no
+ * third one. Their indexes in *task and *shared, their headers in *tp
+ * and *sp.
+ */
+static void find_sigpending(struct __test_metadata *_metadata,
+			    const struct ckpt_image *img, size_t *task, size_t *shared,
+			    struct ckpt_hdr_sigpending *tp, struct ckpt_hdr_sigpending *sp)
+{
+	ssize_t st = ckpt_image_find(img, CKPT_HDR_SIGNAL_TASK, 0);
+	ssize_t i0 = ckpt_image_sigpending(img, 0, tp);
+	ssize_t i1 = ckpt_image_sigpending(img, 1, sp);
+
+	ASSERT_LE(0, st) TH_LOG("no SIGNAL_TASK record");
+	ASSERT_EQ(st + 1, i0) TH_LOG("no SIGPENDING record right after SIGNAL_TASK");
+	ASSERT_EQ(st + 2, i1) TH_LOG("no second SIGPENDING record after the first");
+	EXPECT_EQ(-1, ckpt_image_find(img, CKPT_HDR_SIGPENDING, 2))
+		TH_LOG("more than two SIGPENDING records");
+	ASSERT_LT((size_t)i1 + 1, img->nr);
+	EXPECT_EQ((uint32_t)CKPT_HDR_SYSCALL_RESTART, img->rec[i1 + 1].type)
+		TH_LOG("record %zu after the SIGPENDING records: %s", (size_t)i1 + 1,
+		       ckpt_type_name(img->rec[i1 + 1].type));
+	EXPECT_EQ((uint32_t)CKPT_SIGPENDING_TASK, tp->queue);
+	EXPECT_EQ((uint32_t)CKPT_SIGPENDING_SHARED, sp->queue);
+	*task = (size_t)i0;
+	*shared = (size_t)i1;
+}
+
+/* Both SIGPENDING records of the image empty: no signal, no info */
+static void expect_nothing_pending(struct __test_metadata *_metadata,
+				   const struct ckpt_image *img)
+{
+	struct ckpt_hdr_sigpending tp, sp;
+	size_t ti, si;
+
+	find_sigpending(_metadata, img, &ti, &si, &tp, &sp);
+	EXPECT_EQ(0ULL, tp.signal) TH_LOG("the task's queue in the image: %#llx",
+					  (unsigned long long)tp.signal);
+	EXPECT_EQ(0U, tp.nr_info);
+	EXPECT_EQ(sizeof(tp), (size_t)tp.h.len);
+	EXPECT_EQ(0ULL, sp.signal) TH_LOG("the process's queue in the image: %#llx",
+					  (unsigned long long)sp.signal);
+	EXPECT_EQ(0U, sp.nr_info);
+	EXPECT_EQ(sizeof(sp), (size_t)sp.h.len);
+}
+
 /*
  * A stopped target with a file and some heap: a positive id, one complete
  * image holding its fds, handler, counter and heap, and a tree of the
@@ -734,8 +834,67 @@ TEST_F(simple, stopped_target)
 	expect_tree_root(_metadata, &img, 0, self->t.pid, getpgrp(), getsid(0),
 			 CKPT_TREE_STOPPED | CKPT_TREE_PGID_OUTSIDE |
 			 CKPT_TREE_SID_OUTSIDE);
+	expect_nothing_pending(_metadata, &img);
 	ckpt_image_free(&img);
 
+	assert_target_unchanged(_metadata, &self->t);
+}
+
+/*
+ * A stopped target with blocked signals pending (hook_pending_signals()):
+ * its image holds SIGUSR2 from tgkill() in the task's SIGPENDING record,
+ * SIGUSR1 from kill() and the real-time signal twice from sigqueue() in
+ * the process's, with their siginfo in the order they were sent; the
+ * target is left as it was, its signals still pending.
+ */
+TEST_F(simple, pending_signals_image)
+{
+	uint64_t shared = ckpt_sigbit(SIGUSR1) | ckpt_sigbit(PND_RT);
+	uint64_t task = ckpt_sigbit(SIGUSR2);
+	struct ckpt_hdr_sigpending tp, sp;
+	struct ckpt_expect e;
+	struct ckpt_image img;
+	size_t ti, si_rec;
+	uint64_t counter;
+	uid_t uid = getuid();
+	siginfo_t si;
+	pid_t pid;
+
+	ASSERT_EQ(0, target_spawn(&self->t, 1, hook_pending_signals, NULL))
+		TH_LOG("the target could not queue its signals");
+	ASSERT_EQ(0, target_stop(&self->t));
+	pid = self->t.pid;
+	/* as the kernel has them: SigPnd the task's queue, ShdPnd the process's */
+	ASSERT_EQ(task, proc_status_mask(pid, "SigPnd:"));
+	ASSERT_EQ(shared, proc_status_mask(pid, "ShdPnd:"));
+	counter = target_counter(&self->t);
+
+	expect_target(&e, &self->t, CHECKPOINT_SUBTREE, 1);
+	ckpt_capture_image(_metadata, &e, &img);
+	ckpt_check_target_image(_metadata, &img, &self->t, counter);
+	find_sigpending(_metadata, &img, &ti, &si_rec, &tp, &sp);
+
+	EXPECT_EQ(task, tp.signal) TH_LOG("the task's queue: %#llx",
+					  (unsigned long long)tp.signal);
+	ASSERT_EQ(1U, tp.nr_info);
+	ASSERT_EQ(0, ckpt_image_siginfo(&img, ti, 0, &si));
+	expect_siginfo(_metadata, &si, SIGUSR2, SI_TKILL, pid, uid, 0, "SIGUSR2 (tgkill)");
+
+	EXPECT_EQ(shared, sp.signal) TH_LOG("the process's queue: %#llx",
+					    (unsigned long long)sp.signal);
+	ASSERT_EQ(3U, sp.nr_info);
+	ASSERT_EQ(0, ckpt_image_siginfo(&img, si_rec, 0, &si));
+	expect_siginfo(_metadata, &si, SIGUSR1, SI_USER, pid, uid, 0, "SIGUSR1 (kill)");
+	ASSERT_EQ(0, ckpt_image_siginfo(&img, si_rec, 1, &si));
+	expect_siginfo(_metadata, &si, PND_RT, SI_QUEUE, pid, uid, PND_VALUE1,
+		       "SIGRTMIN+2, queued first");
+	ASSERT_EQ(0, ckpt_image_siginfo(&img, si_rec, 2, &si));
+	expect_siginfo(_metadata, &si, PND_RT, SI_QUEUE, pid, uid, PND_VALUE2,
+		       "SIGRTMIN+2, queued second");
+	ckpt_image_free(&img);
+
+	EXPECT_EQ(task, proc_status_mask(pid, "SigPnd:")) TH_LOG("checkpoint took a signal");
+	EXPECT_EQ(shared, proc_status_mask(pid, "ShdPnd:")) TH_LOG("checkpoint took a signal");
 	assert_target_unchanged(_metadata, &self->t);
 }
 
@@ -1302,18 +1461,6 @@ static int hook_posix_timer(void *arg)
 	return timer_settime(tid, 0, &its, NULL);
 }
 
-static int hook_pending_signal(void *arg)
-{
-	sigset_t set;
-
-	(void)arg;
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -1;
-	return kill(getpid(), SIGUSR1);
-}
-
 static int hook_mlock(void *arg)
 {
 	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
@@ -1388,12 +1535,6 @@ TEST_F(simple, refuse_posix_timer)
 		SKIP(return, "no POSIX timers: %s", strerror(errno));
 	timer_delete(tid);
 	refusal_case(_metadata, self, hook_posix_timer, NULL, EOPNOTSUPP, "timer", NULL);
-}
-
-TEST_F(simple, refuse_pending_signal)
-{
-	refusal_case(_metadata, self, hook_pending_signal, NULL, EOPNOTSUPP,
-		     "signal|sigusr1", NULL);
 }
 
 TEST_F(simple, refuse_mlocked_memory)
@@ -1633,6 +1774,7 @@ out:
 	ckpt_check_target_image(_metadata, &img, &self->t, counter);
 	expect_tree_root(_metadata, &img, 0, e.pid, getpgrp(), getsid(0),
 			 CKPT_TREE_PGID_OUTSIDE | CKPT_TREE_SID_OUTSIDE);
+	expect_nothing_pending(_metadata, &img);
 	ckpt_image_free(&img);
 	target_cleanup(&self->t);
 }

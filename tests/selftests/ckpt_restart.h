@@ -1037,21 +1037,6 @@ static inline long rs_proc_syscall(pid_t pid)
 	return nr;
 }
 
-/* The hex value of field "Name:" of /proc/pid/status, or -1 (as ~0). */
-static inline uint64_t rs_proc_status_hex(pid_t pid, const char *name)
-{
-	char path[64], buf[4096], *p;
-	unsigned long long v;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_small_file(path, buf, sizeof(buf)) < 0)
-		return ~0ULL;
-	p = strstr(buf, name);
-	if (!p || sscanf(p + strlen(name), " %llx", &v) != 1)
-		return ~0ULL;
-	return v;
-}
-
 /* /proc/pid/comm without the newline; "" if gone. */
 static inline void rs_proc_comm(pid_t pid, char *buf, size_t size)
 {

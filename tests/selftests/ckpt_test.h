@@ -74,7 +74,8 @@
 
 /*
  * The on-disk layout of format version 2 (x86_64): version 1 plus the
- * TREE record after the arch record.
+ * TREE record after the arch record, and the two SIGPENDING records of
+ * each task after its SIGNAL_TASK record.
  */
 #if CKPT_FORMAT_VERSION == 2
 _Static_assert(sizeof(struct ckpt_hdr) == 8, "ckpt_hdr layout");
@@ -100,6 +101,10 @@ _Static_assert(sizeof(struct ckpt_fd_entry) == 16, "ckpt_fd_entry layout");
 _Static_assert(sizeof(struct ckpt_hdr_fd_table) == 16, "ckpt_hdr_fd_table layout");
 _Static_assert(sizeof(struct ckpt_hdr_sighand) == 2064, "ckpt_hdr_sighand layout");
 _Static_assert(sizeof(struct ckpt_hdr_signal_task) == 40, "ckpt_hdr_signal_task layout");
+_Static_assert(sizeof(struct ckpt_siginfo) == 128, "ckpt_siginfo layout");
+_Static_assert(sizeof(struct ckpt_hdr_sigpending) == 24, "ckpt_hdr_sigpending layout");
+/* a saved siginfo is the user-space siginfo_t, byte for byte */
+_Static_assert(sizeof(siginfo_t) == CKPT_SIGINFO_SIZE, "siginfo_t size");
 #else
 /* The walkers and builders below know version 2 only: update them too. */
 #error "these tests know image format version 2 only"
@@ -270,6 +275,24 @@ static inline char proc_state(pid_t pid)
 	if (!p || p[1] != ' ')
 		return 0;
 	return p[2];
+}
+
+/*
+ * The hexadecimal mask of field name ("SigPnd:", "ShdPnd:", "SigBlk:") of
+ * /proc/<pid>/status, or ~0 if it cannot be read.
+ */
+static inline uint64_t proc_status_mask(pid_t pid, const char *name)
+{
+	char path[64], buf[4096], *p;
+	unsigned long long v;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_small_file(path, buf, sizeof(buf)) < 0)
+		return ~0ULL;
+	p = strstr(buf, name);
+	if (!p || sscanf(p + strlen(name), " %llx", &v) != 1)
+		return ~0ULL;
+	return v;
 }
 
 /*
@@ -1139,6 +1162,48 @@ static inline int ckpt_image_tree(const struct ckpt_image *img,
 	return 0;
 }
 
+/* Bit of signal sig (1..64) in a signal set of the image */
+static inline uint64_t ckpt_sigbit(int sig)
+{
+	return 1ULL << (sig - 1);
+}
+
+/* Bytes of a saved siginfo the kernel keeps (struct kernel_siginfo) */
+#define CKPT_KSIGINFO_SIZE	48
+
+/*
+ * The nth (from 0) SIGPENDING record of an indexed image: its index, its
+ * header in *sp; -1 if there is no such record or it is too short for
+ * its header. Its infos follow the header.
+ */
+static inline ssize_t ckpt_image_sigpending(const struct ckpt_image *img,
+					    unsigned int nth,
+					    struct ckpt_hdr_sigpending *sp)
+{
+	ssize_t i = ckpt_image_find(img, CKPT_HDR_SIGPENDING, nth);
+
+	if (i < 0 || img->rec[i].len < sizeof(*sp))
+		return -1;
+	memcpy(sp, img->data + img->rec[i].off, sizeof(*sp));
+	return i;
+}
+
+/*
+ * Info k (from 0) of the SIGPENDING record i, as a siginfo_t: 0, or -1 if
+ * the record does not hold it.
+ */
+static inline int ckpt_image_siginfo(const struct ckpt_image *img, size_t i,
+				     uint32_t k, siginfo_t *si)
+{
+	size_t off = sizeof(struct ckpt_hdr_sigpending) +
+		     (size_t)k * CKPT_SIGINFO_SIZE;
+
+	if (off + CKPT_SIGINFO_SIZE > img->rec[i].len)
+		return -1;
+	memcpy(si, img->data + img->rec[i].off + off, CKPT_SIGINFO_SIZE);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Image checking                                                      */
 /* ------------------------------------------------------------------ */
@@ -1272,6 +1337,7 @@ static inline const char *ckpt_type_name(uint32_t type)
 	case CKPT_HDR_FD_TABLE: return "FD_TABLE";
 	case CKPT_HDR_SIGHAND: return "SIGHAND";
 	case CKPT_HDR_SIGNAL_TASK: return "SIGNAL_TASK";
+	case CKPT_HDR_SIGPENDING: return "SIGPENDING";
 	}
 	return "unknown";
 }
@@ -1635,9 +1701,61 @@ static inline void ckpt_check_fd_table(struct __test_metadata *_metadata,
 }
 
 /*
+ * The SIGPENDING record of queue `queue` at the cursor: its length that of
+ * its nr_info infos, at most CKPT_SIGPENDING_MAX; no SIGKILL in its set;
+ * every info of a signal 1..64 of the set, zero past the bytes the kernel
+ * keeps; no standard signal (below 32) queued twice. Returns the record's
+ * offset.
+ */
+static inline size_t ckpt_check_sigpending(struct __test_metadata *_metadata,
+					   struct ckpt_walk *w, uint32_t queue)
+{
+	struct ckpt_hdr_sigpending sp;
+	uint64_t seen = 0;
+	size_t off;
+
+	off = walk_take(_metadata, w, CKPT_HDR_SIGPENDING, sizeof(sp),
+			sizeof(sp) + (size_t)CKPT_SIGPENDING_MAX * CKPT_SIGINFO_SIZE,
+			&sp, sizeof(sp));
+	EXPECT_EQ(queue, sp.queue) TH_LOG("SIGPENDING at %zu: queue %u, expected %u",
+					  off, sp.queue, queue);
+	ASSERT_LE(sp.nr_info, (uint32_t)CKPT_SIGPENDING_MAX)
+		TH_LOG("SIGPENDING at %zu: nr_info %u", off, sp.nr_info);
+	ASSERT_EQ(sp.h.len, sizeof(sp) + (size_t)sp.nr_info * CKPT_SIGINFO_SIZE)
+		TH_LOG("SIGPENDING at %zu: len %u, nr_info %u", off, sp.h.len, sp.nr_info);
+	EXPECT_EQ(0ULL, sp.signal & ckpt_sigbit(SIGKILL))
+		TH_LOG("SIGPENDING at %zu: SIGKILL pending", off);
+	for (uint32_t k = 0; k < sp.nr_info; k++) {
+		const unsigned char *raw = w->buf + off + sizeof(sp) +
+					   (size_t)k * CKPT_SIGINFO_SIZE;
+		int32_t signo = (int32_t)get_u32(raw, 0);
+
+		EXPECT_TRUE(all_zero(raw + CKPT_KSIGINFO_SIZE,
+				     CKPT_SIGINFO_SIZE - CKPT_KSIGINFO_SIZE))
+			TH_LOG("SIGPENDING at %zu, info %u: bytes past %d not zero",
+			       off, k, CKPT_KSIGINFO_SIZE);
+		EXPECT_TRUE(signo >= 1 && signo <= CKPT_NSIG)
+			TH_LOG("SIGPENDING at %zu, info %u: si_signo %d", off, k, signo);
+		if (signo < 1 || signo > CKPT_NSIG)
+			continue;
+		EXPECT_NE(0ULL, sp.signal & ckpt_sigbit(signo))
+			TH_LOG("SIGPENDING at %zu, info %u: signal %d not in the set %#llx",
+			       off, k, signo, (unsigned long long)sp.signal);
+		if (signo < 32) {
+			EXPECT_EQ(0ULL, seen & ckpt_sigbit(signo))
+				TH_LOG("SIGPENDING at %zu, info %u: signal %d queued twice",
+				       off, k, signo);
+			seen |= ckpt_sigbit(signo);
+		}
+	}
+	return off;
+}
+
+/*
  * Assert that buf[0..len) starts with a complete image as the running
  * kernel writes it for a single task: HEADER, HEADER_ARCH, TREE, TASK, CREDS,
- * RLIMITS, FS, SIGHAND, SIGNAL_TASK, SYSCALL_RESTART, CPU_X86_64, XSTATE,
+ * RLIMITS, FS, SIGHAND, SIGNAL_TASK, SIGPENDING (the task's queue),
+ * SIGPENDING (the process's), SYSCALL_RESTART, CPU_X86_64, XSTATE,
  * FILE*, FD_TABLE, FILE*, MM, nr_vmas x (VMA, PAGES*), TRAILER; every
  * length, count, padding and cross reference consistent; the trailer
  * with the header's ckpt_id and the number of records before it.
@@ -1752,6 +1870,10 @@ static inline size_t ckpt_check_image(struct __test_metadata *_metadata,
 	EXPECT_EQ(0ULL, u->st.blocked & ((1ULL << (SIGKILL - 1)) |
 					(1ULL << (SIGSTOP - 1))));
 	EXPECT_EQ(0U, u->st.__pad);
+
+	/* SIGPENDING: the task's own queue, then the process's */
+	ckpt_check_sigpending(_metadata, &w, CKPT_SIGPENDING_TASK);
+	ckpt_check_sigpending(_metadata, &w, CKPT_SIGPENDING_SHARED);
 
 	/* SYSCALL_RESTART */
 	walk_take(_metadata, &w, CKPT_HDR_SYSCALL_RESTART, sizeof(u->sr),

@@ -18,7 +18,9 @@
  * file at fd 3, /dev/null at 0-2), checks that it restarts, then cuts it
  * at every record boundary (and inside records) and corrupts the record
  * headers and selected fields, the tree record among them (a tree of one
- * task, which the undamaged image shows to restart). Each copy goes to a
+ * task, which the undamaged image shows to restart), and the pending
+ * signal records of a second target that has signals pending (the
+ * undamaged image of which restarts with them). Each copy goes to a
  * restarter child that calls restart(0, fd, 0): it must either get an
  * error (EINVAL for damage before the memory part, that is before the MM
  * record; EPERM, ENOENT or ESTALE for the semantic cases; EOPNOTSUPP for
@@ -720,13 +722,15 @@ TEST_F(feed, wrong_record_order)
 
 /*
  * A record of a type no image has (or, for CKPT_HDR_TASK, a TASK record
- * far too short) where the task state should start, after the tree.
+ * far too short, and for CKPT_HDR_SIGPENDING, a record out of place and
+ * too short) where the task state should start, after the tree.
  */
 TEST_F(feed, unknown_record_type)
 {
 	static const uint32_t types[] = {
-		0, 6, 99, CKPT_HDR_TASK, 105, 199, 202, 299, 303, 399, 402, 502,
-		CKPT_HDR_TYPE_MAX, 1000, 0x7fffffff, 0xffffffff,
+		0, 6, 99, CKPT_HDR_TASK, 105, 199, 202, 299, 303, 399, 402,
+		CKPT_HDR_SIGPENDING, 503, 599, CKPT_HDR_TYPE_MAX, 1000, 0x7fffffff,
+		0xffffffff,
 	};
 	struct {
 		struct ckpt_hdr h;
@@ -1720,6 +1724,419 @@ TEST_F_TIMEOUT(real, bad_memory_fields, 300)
 		flip_case(_metadata, self, OFF(p, ckpt_hdr_pages, addr) + 5, 0x80, EINVAL, d);
 	}
 	TH_LOG("%d damaged memory records", self->cases);
+	assert_no_leftovers(_metadata);
+}
+
+/* ------------------------------------------------------------------ */
+/* Pending signals                                                     */
+/* ------------------------------------------------------------------ */
+
+#define SP_RT0		(SIGRTMIN)
+#define SP_RT1		(SIGRTMIN + 1)
+#define SP_VALUE	0x7370000000000005ULL
+
+/*
+ * Blocks SIGUSR1, SIGUSR2, SIGRTMIN and SIGRTMIN+1, then queues to its
+ * process (the shared queue) SIGUSR2 with kill() and SIGRTMIN twice with
+ * sigqueue() (values 1 and 2), and to itself (its own queue) SIGUSR1 with
+ * tgkill() and SIGRTMIN+1 with rt_tgsigqueueinfo() (value SP_VALUE).
+ */
+static int hook_sigpending(void *arg)
+{
+	pid_t pid = getpid(), tid = gettid();
+	union sigval v;
+	siginfo_t si;
+	sigset_t set;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SP_RT0);
+	sigaddset(&set, SP_RT1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) || kill(pid, SIGUSR2))
+		return -1;
+	for (int k = 1; k <= 2; k++) {
+		memset(&v, 0, sizeof(v));
+		v.sival_int = k;
+		if (sigqueue(pid, SP_RT0, v))
+			return -1;
+	}
+	if (syscall(SYS_tgkill, pid, tid, SIGUSR1))
+		return -1;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SP_RT1;
+	si.si_code = SI_QUEUE;
+	si.si_pid = pid;
+	si.si_uid = getuid();
+	si.si_value.sival_ptr = (void *)(uintptr_t)SP_VALUE;
+	return (int)syscall(SYS_rt_tgsigqueueinfo, pid, tid, SP_RT1, &si);
+}
+
+/*
+ * Replace the fixture's target and image by those of a target with
+ * signals pending (hook_sigpending()), stopped, checkpointed and killed.
+ */
+static void real_use_sigpending_target(struct __test_metadata *_metadata,
+				       FIXTURE_DATA(real) *self)
+{
+	struct ckpt_expect e;
+	ssize_t mm;
+
+	target_cleanup(&self->t);
+	ckpt_image_free(&self->img);
+	ASSERT_EQ(0, target_spawn(&self->t, 1, hook_sigpending, NULL))
+		TH_LOG("the target could not queue its signals");
+	ASSERT_EQ(0, target_stop(&self->t));
+	self->counter = target_counter(&self->t);
+	ckpt_expect_init(&e, self->t.pid, CHECKPOINT_SUBTREE);
+	e.ppid = getpid();
+	e.uid = getuid();
+	e.stopped = 1;
+	ckpt_capture_image(_metadata, &e, &self->img);
+	ckpt_check_target_image(_metadata, &self->img, &self->t, self->counter);
+	target_kill(&self->t);	/* the file stays: the image refers to it */
+	mm = ckpt_image_find(&self->img, CKPT_HDR_MM, 0);
+	ASSERT_LT(0, mm);
+	self->mm_off = self->img.rec[mm].off;
+}
+
+/* A SIGPENDING record being built: its header (len as it is) and infos */
+struct sp_rec {
+	struct ckpt_hdr_sigpending h;
+	struct ckpt_siginfo *info;
+	size_t n;
+};
+
+/* Record i of the image (a SIGPENDING record, well-formed) */
+static void sp_read(const struct ckpt_image *img, size_t i, struct sp_rec *r)
+{
+	memcpy(&r->h, img->data + img->rec[i].off, sizeof(r->h));
+	r->n = r->h.nr_info;
+	r->info = calloc(r->n ? r->n : 1, sizeof(*r->info));
+	if (!r->info)
+		abort();
+	memcpy(r->info, img->data + img->rec[i].off + sizeof(r->h),
+	       r->n * sizeof(*r->info));
+}
+
+static void sp_copy(struct sp_rec *r, const struct sp_rec *from)
+{
+	r->h = from->h;
+	r->n = from->n;
+	r->info = calloc(r->n ? r->n : 1, sizeof(*r->info));
+	if (!r->info)
+		abort();
+	memcpy(r->info, from->info, r->n * sizeof(*r->info));
+}
+
+static void sp_free(struct sp_rec *r)
+{
+	free(r->info);
+	r->info = NULL;
+	r->n = 0;
+}
+
+/* nr_info and len to match the infos */
+static void sp_fit(struct sp_rec *r)
+{
+	r->h.nr_info = (uint32_t)r->n;
+	r->h.h.len = (uint32_t)(sizeof(r->h) + r->n * sizeof(*r->info));
+}
+
+/* Insert info (a copy) at position at; nr_info and len follow */
+static void sp_insert(struct sp_rec *r, size_t at, const struct ckpt_siginfo *info)
+{
+	struct ckpt_siginfo copy = *info;
+
+	r->info = realloc(r->info, (r->n + 1) * sizeof(*r->info));
+	if (!r->info)
+		abort();
+	memmove(&r->info[at + 1], &r->info[at], (r->n - at) * sizeof(*r->info));
+	r->info[at] = copy;
+	r->n++;
+	sp_fit(r);
+}
+
+/* Remove info at; nr_info and len follow */
+static void sp_remove(struct sp_rec *r, size_t at)
+{
+	memmove(&r->info[at], &r->info[at + 1], (r->n - at - 1) * sizeof(*r->info));
+	r->n--;
+	sp_fit(r);
+}
+
+/*
+ * Append the record: h.len bytes of its header then its infos (cut
+ * short, or completed with zero bytes), padded.
+ */
+static void sp_emit(const struct sp_rec *r, struct ckpt_buf *b)
+{
+	size_t want = r->h.h.len, have = sizeof(r->h) + r->n * sizeof(*r->info);
+	unsigned char *rec = calloc(1, want > have ? want : have);
+
+	if (!rec)
+		abort();
+	memcpy(rec, &r->h, sizeof(r->h));
+	memcpy(rec + sizeof(r->h), r->info, r->n * sizeof(*r->info));
+	cb_record(b, rec, want);
+	free(rec);
+}
+
+static int32_t sp_signo(const struct sp_rec *r, size_t k)
+{
+	return (int32_t)get_u32(r->info[k].raw, 0);
+}
+
+/*
+ * The image with its two SIGPENDING records (from record tp on) replaced
+ * by recs[0..n), restarted: EINVAL.
+ */
+static void sp_case(struct __test_metadata *_metadata, FIXTURE_DATA(real) *self,
+		    size_t tp, const struct sp_rec *const *recs, size_t n,
+		    const char *what)
+{
+	struct ckpt_buf b = { 0 };
+	char d[160];
+
+	for (size_t i = 0; i < n; i++)
+		sp_emit(recs[i], &b);
+	snprintf(d, sizeof(d), "SIGPENDING: %s", what);
+	splice_case(_metadata, self, tp, 2, b.data, b.len, EINVAL, d);
+	cb_free(&b);
+}
+
+/* The same with the two records first and second */
+static void sp_pair_case(struct __test_metadata *_metadata, FIXTURE_DATA(real) *self,
+			 size_t tp, const struct sp_rec *first,
+			 const struct sp_rec *second, const char *what)
+{
+	const struct sp_rec *recs[] = { first, second };
+
+	sp_case(_metadata, self, tp, recs, 2, what);
+}
+
+/*
+ * Restart buf[0..len): the restarter becomes a copy of the target, which
+ * runs (its counter moves, its heap is intact) with exactly `task` and
+ * `shared` pending on its own and its process's queue (SigPnd and ShdPnd
+ * of /proc/PID/status); SIGTERM ends it with TGT_EXIT_OK.
+ */
+static void restart_ok_case(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(real) *self, const void *buf, size_t len,
+			    uint64_t task, uint64_t shared, const char *what)
+{
+	struct rst_outcome o;
+	char out[128];
+	int status;
+	pid_t pid;
+
+	self->cases++;
+	pid = restarter_spawn(buf, len, 0, 0);
+	ASSERT_LT(0, pid) TH_LOG("restarter for %s", what);
+	ckpt_msleep(50);
+	if (waitpid(pid, &status, WNOHANG) == pid) {
+		o.ended = 1;
+		o.exited = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		o.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		ASSERT_TRUE(0) TH_LOG("restart of %s: %s", what,
+				      rst_outcome_str(&o, out, sizeof(out)));
+	}
+	EXPECT_TRUE(target_runs_pid(pid)) TH_LOG("%s: the restarted task does not run", what);
+	EXPECT_TRUE(target_heap_ok_of(pid)) TH_LOG("%s: heap", what);
+	EXPECT_EQ(task, proc_status_mask(pid, "SigPnd:"))
+		TH_LOG("%s: pending on the task's queue", what);
+	EXPECT_EQ(shared, proc_status_mask(pid, "ShdPnd:"))
+		TH_LOG("%s: pending on the process's queue", what);
+	kill(pid, SIGTERM);
+	restarter_wait(pid, &o, CKPT_WAIT_MS);
+	EXPECT_EQ(TGT_EXIT_OK, o.exited) TH_LOG("%s: the restarted task: %s", what,
+						rst_outcome_str(&o, out, sizeof(out)));
+}
+
+/*
+ * The image of a target with signals pending on both queues restarts
+ * with them (also with a signal whose siginfo is left out: pending
+ * without information); each defect of a SIGPENDING record restart(2)
+ * must see is refused with EINVAL, the restarter unchanged: the records
+ * out of order, of a wrong queue, missing or one too many; len not that of
+ * nr_info infos, or shorter than the header; nr_info above
+ * CKPT_SIGPENDING_MAX; SIGKILL pending; an info of a signal outside 1..64
+ * or not in the record's set; a standard signal queued twice; an info
+ * with bytes past the kernel's siginfo not zero.
+ */
+TEST_F_TIMEOUT(real, bad_sigpending, 300)
+{
+	uint64_t task_set = ckpt_sigbit(SIGUSR1) | ckpt_sigbit(SP_RT1);
+	uint64_t shared_set = ckpt_sigbit(SIGUSR2) | ckpt_sigbit(SP_RT0);
+	struct ckpt_buf b = { 0 }, same = { 0 };
+	struct sp_rec task, shared, r, r2;
+	size_t st, tp, sp, off;
+	char d[128];
+
+	real_use_sigpending_target(_metadata, self);
+	st = need_rec(_metadata, self, CKPT_HDR_SIGNAL_TASK, 0);
+	tp = need_rec(_metadata, self, CKPT_HDR_SIGPENDING, 0);
+	sp = need_rec(_metadata, self, CKPT_HDR_SIGPENDING, 1);
+	ASSERT_EQ(st + 1, tp);
+	ASSERT_EQ(tp + 1, sp);
+	ASSERT_EQ((uint32_t)CKPT_HDR_SYSCALL_RESTART, self->img.rec[sp + 1].type);
+	sp_read(&self->img, tp, &task);
+	sp_read(&self->img, sp, &shared);
+
+	/* the target's signals, as the image has them */
+	ASSERT_EQ((uint32_t)CKPT_SIGPENDING_TASK, task.h.queue);
+	ASSERT_EQ(task_set, task.h.signal);
+	ASSERT_EQ(2U, task.n);
+	ASSERT_EQ(SIGUSR1, sp_signo(&task, 0));
+	ASSERT_EQ(SP_RT1, sp_signo(&task, 1));
+	ASSERT_EQ((uint32_t)CKPT_SIGPENDING_SHARED, shared.h.queue);
+	ASSERT_EQ(shared_set, shared.h.signal);
+	ASSERT_EQ(3U, shared.n);
+	ASSERT_EQ(SIGUSR2, sp_signo(&shared, 0));
+	ASSERT_EQ(SP_RT0, sp_signo(&shared, 1));
+	ASSERT_EQ(SP_RT0, sp_signo(&shared, 2));
+
+	/* the undamaged image restarts, its signals pending */
+	restart_ok_case(_metadata, self, self->img.data, self->img.len, task_set,
+			shared_set, "the undamaged image");
+
+	/* the splicing itself changes nothing */
+	sp_emit(&task, &b);
+	sp_emit(&shared, &b);
+	splice_build(_metadata, self, tp, 2, b.data, b.len, &same);
+	ASSERT_EQ(self->img.len, same.len);
+	ASSERT_EQ(0, memcmp(self->img.data, same.data, same.len))
+		TH_LOG("the SIGPENDING records written back are not the ones read");
+
+	/* still well-formed: SIGUSR2 pending without its siginfo */
+	sp_copy(&r, &shared);
+	sp_remove(&r, 0);
+	b.len = 0;
+	sp_emit(&task, &b);
+	sp_emit(&r, &b);
+	splice_build(_metadata, self, tp, 2, b.data, b.len, &same);
+	restart_ok_case(_metadata, self, same.data, same.len, task_set, shared_set,
+			"SIGUSR2 pending without its siginfo");
+	sp_free(&r);
+	cb_free(&same);
+	cb_free(&b);
+
+	/* order and queues */
+	sp_pair_case(_metadata, self, tp, &shared, &task, "the process's queue first");
+	sp_pair_case(_metadata, self, tp, &task, &task, "the task's queue twice");
+	sp_pair_case(_metadata, self, tp, &shared, &shared, "the process's queue twice");
+	sp_case(_metadata, self, tp, (const struct sp_rec *[]){ &shared }, 1,
+		"the task's queue missing");
+	sp_case(_metadata, self, tp, (const struct sp_rec *[]){ &task }, 1,
+		"the process's queue missing");
+	sp_case(_metadata, self, tp, NULL, 0, "no SIGPENDING record");
+	sp_copy(&r, &shared);
+	r.n = 0;
+	r.h.signal = 0;
+	sp_fit(&r);
+	sp_case(_metadata, self, tp, (const struct sp_rec *[]){ &task, &shared, &r }, 3,
+		"a third record, of the process's queue, empty");
+	sp_free(&r);
+	set32_case(_metadata, self, OFF(tp, ckpt_hdr_sigpending, queue), 2, EINVAL,
+		   "SIGPENDING of the task: queue 2");
+	set32_case(_metadata, self, OFF(tp, ckpt_hdr_sigpending, queue), 0xffffffffU, EINVAL,
+		   "SIGPENDING of the task: queue 0xffffffff");
+	set32_case(_metadata, self, OFF(sp, ckpt_hdr_sigpending, queue), 2, EINVAL,
+		   "SIGPENDING of the process: queue 2");
+
+	/* len and nr_info */
+	set32_case(_metadata, self, OFF(tp, ckpt_hdr_sigpending, nr_info), 3, EINVAL,
+		   "SIGPENDING of the task: nr_info one more than its infos");
+	set32_case(_metadata, self, OFF(tp, ckpt_hdr_sigpending, nr_info), 1, EINVAL,
+		   "SIGPENDING of the task: nr_info one less than its infos");
+	set32_case(_metadata, self, OFF(sp, ckpt_hdr_sigpending, nr_info), 0, EINVAL,
+		   "SIGPENDING of the process: nr_info 0, three infos");
+	set32_case(_metadata, self, OFF(sp, ckpt_hdr_sigpending, nr_info), 0xffffffffU, EINVAL,
+		   "SIGPENDING of the process: nr_info 0xffffffff");
+	sp_copy(&r, &task);
+	r.h.h.len += 8;
+	sp_pair_case(_metadata, self, tp, &r, &shared, "len 8 bytes past its infos");
+	r.h.h.len -= 16;
+	sp_pair_case(_metadata, self, tp, &r, &shared, "its last info 8 bytes short");
+	r.h.h.len = sizeof(r.h) + CKPT_SIGINFO_SIZE;
+	sp_pair_case(_metadata, self, tp, &r, &shared, "len of one info, nr_info 2");
+	sp_free(&r);
+	sp_copy(&r, &shared);
+	r.n = 0;
+	r.h.signal = 0;
+	sp_fit(&r);
+	r.h.h.len = offsetof(struct ckpt_hdr_sigpending, signal);
+	sp_pair_case(_metadata, self, tp, &task, &r, "a record of 16 bytes, no signal field");
+	r.h.h.len = sizeof(struct ckpt_hdr);
+	sp_pair_case(_metadata, self, tp, &task, &r, "a record of its ckpt_hdr alone");
+	sp_free(&r);
+
+	/* more infos than CKPT_SIGPENDING_MAX, all real-time, len to match */
+	sp_copy(&r, &task);
+	while (r.n <= CKPT_SIGPENDING_MAX)
+		sp_insert(&r, r.n, &task.info[1]);
+	sp_pair_case(_metadata, self, tp, &r, &shared,
+		     "nr_info CKPT_SIGPENDING_MAX + 1, len to match");
+	sp_free(&r);
+
+	/* SIGKILL pending */
+	set64_case(_metadata, self, OFF(tp, ckpt_hdr_sigpending, signal),
+		   task_set | ckpt_sigbit(SIGKILL), EINVAL, "SIGPENDING of the task: SIGKILL");
+	set64_case(_metadata, self, OFF(sp, ckpt_hdr_sigpending, signal),
+		   shared_set | ckpt_sigbit(SIGKILL), EINVAL,
+		   "SIGPENDING of the process: SIGKILL");
+	sp_copy(&r, &shared);
+	sp_insert(&r, r.n, &shared.info[0]);
+	put_u32(r.info[r.n - 1].raw, 0, SIGKILL);
+	r.h.signal |= ckpt_sigbit(SIGKILL);
+	sp_pair_case(_metadata, self, tp, &task, &r, "SIGKILL with its siginfo");
+	sp_free(&r);
+
+	/* infos of no signal, or of a signal not in the set */
+#define INFO_OFF(ri, k)	(self->img.rec[ri].off + sizeof(struct ckpt_hdr_sigpending) + \
+				 (size_t)(k) * CKPT_SIGINFO_SIZE)
+	set32_case(_metadata, self, INFO_OFF(tp, 0), 0, EINVAL, "info of the task: si_signo 0");
+	set32_case(_metadata, self, INFO_OFF(tp, 0), 65, EINVAL, "info of the task: si_signo 65");
+	set32_case(_metadata, self, INFO_OFF(tp, 1), 0xffffffffU, EINVAL,
+		   "info of the task: si_signo -1");
+	set32_case(_metadata, self, INFO_OFF(sp, 2), 0x80000000U, EINVAL,
+		   "last info of the process: si_signo INT_MIN");
+	set64_case(_metadata, self, OFF(tp, ckpt_hdr_sigpending, signal),
+		   ckpt_sigbit(SP_RT1), EINVAL,
+		   "SIGPENDING of the task: SIGUSR1 queued, not in the set");
+	set32_case(_metadata, self, INFO_OFF(sp, 1), SIGUSR1, EINVAL,
+		   "info of the process: SIGUSR1, in the task's set only");
+	set32_case(_metadata, self, INFO_OFF(tp, 1), 64, EINVAL,
+		   "info of the task: signal 64, not in the set");
+	set32_case(_metadata, self, INFO_OFF(sp, 0), SIGHUP, EINVAL,
+		   "info of the process: SIGHUP, not in the set");
+
+	/* a standard signal queued twice */
+	sp_copy(&r, &task);
+	sp_insert(&r, 1, &task.info[0]);
+	sp_pair_case(_metadata, self, tp, &r, &shared, "SIGUSR1 queued twice in a row");
+	sp_free(&r);
+	sp_copy(&r2, &shared);
+	sp_insert(&r2, r2.n, &shared.info[0]);
+	sp_pair_case(_metadata, self, tp, &task, &r2, "SIGUSR2 queued twice, apart");
+	sp_free(&r2);
+
+	/* bytes past the kernel's siginfo */
+	for (int k = 0; k < 3; k++) {
+		static const size_t at[] = { CKPT_KSIGINFO_SIZE, 64, CKPT_SIGINFO_SIZE - 1 };
+		size_t rec = k == 1 ? sp : tp;
+
+		off = INFO_OFF(rec, k == 1 ? 2 : 0) + at[k];
+		snprintf(d, sizeof(d), "info of the %s: byte %zu not zero",
+			 rec == tp ? "task" : "process", at[k]);
+		flip_case(_metadata, self, off, k == 2 ? 0x80 : 0x01, EINVAL, d);
+	}
+#undef INFO_OFF
+
+	sp_free(&task);
+	sp_free(&shared);
+	TH_LOG("%d images with pending signals", self->cases);
 	assert_no_leftovers(_metadata);
 }
 

@@ -497,7 +497,7 @@ TEST_F_TIMEOUT(restart, sigsuspend, 60)
 	REQUIRE_FREEZER();
 	rs_spawn(_metadata, t, sigsuspend_target, NULL);
 	expect_blocked(_metadata, t, &t->target, SYS_rt_sigsuspend, 0, COMM_SIGSUSPEND, "target");
-	blk = rs_proc_status_hex(t->target, "SigBlk:");
+	blk = proc_status_mask(t->target, "SigBlk:");
 	ASSERT_EQ(rs_sigbit(SIGUSR2), blk) TH_LOG("the target's mask in sigsuspend is 0x%llx",
 						  (unsigned long long)blk);
 	ckpt_msleep(FREEZE_AFTER_MS);
@@ -505,14 +505,14 @@ TEST_F_TIMEOUT(restart, sigsuspend, 60)
 	rs_restart(_metadata, t, NULL);
 	expect_blocked(_metadata, t, &t->restarter, SYS_rt_sigsuspend, 1, COMM_SIGSUSPEND,
 		       "restored task");
-	blk = rs_proc_status_hex(t->restarter, "SigBlk:");
+	blk = proc_status_mask(t->restarter, "SigBlk:");
 	EXPECT_EQ(rs_sigbit(SIGUSR2), blk)
 		TH_LOG("mask of the restored task in sigsuspend: 0x%llx, expected the temporary mask 0x%llx",
 		       (unsigned long long)blk, (unsigned long long)rs_sigbit(SIGUSR2));
 
 	ASSERT_EQ(0, kill(t->restarter, SIGUSR2));
 	expect_still_waiting(_metadata, t, "on a signal the temporary mask of sigsuspend() blocks");
-	pnd = rs_proc_status_hex(t->restarter, "ShdPnd:") | rs_proc_status_hex(t->restarter, "SigPnd:");
+	pnd = proc_status_mask(t->restarter, "ShdPnd:") | proc_status_mask(t->restarter, "SigPnd:");
 	EXPECT_TRUE(pnd != ~0ULL && (pnd & rs_sigbit(SIGUSR2)))
 		TH_LOG("SIGUSR2 is not pending (0x%llx)", (unsigned long long)pnd);
 
