@@ -79,12 +79,30 @@ struct rs_test {
 	char text[16384];	/* the report, read after the restarter ended */
 };
 
+/*
+ * The fixture of most restart tests, NAME with one struct rs_test t, set
+ * up and cleaned up around each test.
+ */
+#define RS_FIXTURE(NAME)					\
+	FIXTURE(NAME) {						\
+		struct rs_test t;				\
+	};							\
+	FIXTURE_SETUP(NAME)					\
+	{							\
+		rs_init(_metadata, &self->t);			\
+	}							\
+	FIXTURE_TEARDOWN(NAME)					\
+	{							\
+		rs_cleanup(&self->t);				\
+	}
+
 /* What the restarter does before calling restart(2). */
 struct rs_restart_opts {
 	unsigned long flags;	/* restart(2) flags */
 	int as_nobody;		/* drop to uid/gid 65534 first */
 	rlim_t nofile_max;	/* if not 0: lower RLIMIT_NOFILE (both limits) */
 	int stdout_null;	/* put /dev/null on fd 1 (terminal re-attach test) */
+	int (*before)(void);	/* last step before restart(2); non-zero fails */
 };
 
 static inline int64_t ts_ns(const struct timespec *ts)
@@ -752,6 +770,8 @@ rs_restarter(const struct rs_test *t, int img, const struct rs_restart_opts *o)
 			_exit(RS_EXIT_RESTARTER);
 	}
 	if (lseek(RS_RESTARTER_IMG_FD, 0, SEEK_SET) != 0)
+		_exit(RS_EXIT_RESTARTER);
+	if (o && o->before && o->before())
 		_exit(RS_EXIT_RESTARTER);
 	r = syscall(__NR_restart, 0L, (long)RS_RESTARTER_IMG_FD, o ? o->flags : 0UL);
 	if (r >= 0)

@@ -20,19 +20,7 @@
 #include <sys/sysmacros.h>
 #include <termios.h>
 
-FIXTURE(restart) {
-	struct rs_test t;
-};
-
-FIXTURE_SETUP(restart)
-{
-	rs_init(_metadata, &self->t);
-}
-
-FIXTURE_TEARDOWN(restart)
-{
-	rs_cleanup(&self->t);
-}
+RS_FIXTURE(restart);
 
 #define PG		4096
 #define PRIV_SIZE	(3 * PG)

@@ -9,19 +9,7 @@
  */
 #include "ckpt_restart.h"
 
-FIXTURE(restart) {
-	struct rs_test t;
-};
-
-FIXTURE_SETUP(restart)
-{
-	rs_init(_metadata, &self->t);
-}
-
-FIXTURE_TEARDOWN(restart)
-{
-	rs_cleanup(&self->t);
-}
+RS_FIXTURE(restart);
 
 #define MEM_SIZE	(256UL << 20)
 #define MEM_CHUNK	(64UL << 10)

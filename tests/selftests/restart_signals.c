@@ -22,19 +22,7 @@
  */
 #include "ckpt_restart.h"
 
-FIXTURE(restart) {
-	struct rs_test t;
-};
-
-FIXTURE_SETUP(restart)
-{
-	rs_init(_metadata, &self->t);
-}
-
-FIXTURE_TEARDOWN(restart)
-{
-	rs_cleanup(&self->t);
-}
+RS_FIXTURE(restart);
 
 /* ------------------------------------------------------------------ */
 /* Helpers of the target and restored program                          */
@@ -262,33 +250,25 @@ static void queued_target(const struct rs_test *t, const void *arg)
 }
 
 /*
- * rs_restart() by a restarter that has signals pending itself, blocked:
+ * In the restarter, just before restart(2): signals pending on itself,
  * SIGWINCH on its process's queue, SIGRTMIN+3 on its own. The image has
  * them blocked, and pending on neither queue: the restored task must not
  * have them.
  */
-static void restart_with_decoys(struct __test_metadata *_metadata, struct rs_test *t)
+static int pend_decoys(void)
 {
-	pid_t pid;
+	const int sigs[] = { SIGWINCH, SIGRTMIN + 3 };
 
-	fflush(stdout);
-	fflush(stderr);
-	clock_gettime(CLOCK_MONOTONIC, &t->t_restart);
-	pid = fork();
-	ASSERT_LE(0, pid) TH_LOG("fork: %s", strerror(errno));
-	if (pid == 0) {
-		const int sigs[] = { SIGWINCH, SIGRTMIN + 3 };
-
-		if (block(sigs, 2) || kill(getpid(), SIGWINCH) ||
-		    syscall(SYS_tgkill, getpid(), gettid(), SIGRTMIN + 3))
-			_exit(RS_EXIT_RESTARTER);
-		if (proc_status_mask(getpid(), "ShdPnd:") != rs_sigbit(SIGWINCH) ||
-		    proc_status_mask(getpid(), "SigPnd:") != rs_sigbit(SIGRTMIN + 3))
-			_exit(RS_EXIT_RESTARTER);
-		rs_restarter(t, t->img, NULL);
-	}
-	t->restarter = t->restarter_pid = pid;
+	if (block(sigs, 2) || kill(getpid(), SIGWINCH) ||
+	    syscall(SYS_tgkill, getpid(), gettid(), SIGRTMIN + 3))
+		return -1;
+	if (proc_status_mask(getpid(), "ShdPnd:") != rs_sigbit(SIGWINCH) ||
+	    proc_status_mask(getpid(), "SigPnd:") != rs_sigbit(SIGRTMIN + 3))
+		return -1;
+	return 0;
 }
+
+static const struct rs_restart_opts with_decoys = { .before = pend_decoys };
 
 /*
  * Blocked signals pending on both queues, real-time ones queued several
@@ -302,7 +282,7 @@ TEST_F_TIMEOUT(restart, queued, 60)
 	rs_spawn(_metadata, t, queued_target, NULL);
 	rs_wait_stopped(_metadata, t);
 	rs_checkpoint_kill(_metadata, t);
-	restart_with_decoys(_metadata, t);
+	rs_restart_fd(_metadata, t, t->img, &with_decoys);
 	rs_wait_restarter(_metadata, t, RS_WAIT_MS);
 	rs_expect_restored(_metadata, t);
 }

@@ -32,19 +32,7 @@
 #include <sys/personality.h>
 #include <sys/rseq.h>
 
-FIXTURE(restart) {
-	struct rs_test t;
-};
-
-FIXTURE_SETUP(restart)
-{
-	rs_init(_metadata, &self->t);
-}
-
-FIXTURE_TEARDOWN(restart)
-{
-	rs_cleanup(&self->t);
-}
+RS_FIXTURE(restart);
 
 /* ------------------------------------------------------------------ */
 /* basic, and the credential tests                                     */
