@@ -31,6 +31,13 @@ const struct ckpt_task_kind ckpt_task_kinds[] = {
 		.cleanup = ckpt_cleanup_signals,
 	},
 	{
+		.name = "timers",
+		.checkpoint = ckpt_checkpoint_timers,
+		.restore = ckpt_restore_timers,
+		.commit = ckpt_commit_timers,
+		.cleanup = ckpt_cleanup_timers,
+	},
+	{
 		.name = "syscall",
 		.checkpoint = ckpt_checkpoint_syscall,
 		.restore = ckpt_restore_syscall,

@@ -3,12 +3,11 @@
  * Checkpoint/restart: signal dispositions, the blocked mask, the
  * alternate signal stack and (in sigpending.c) the pending signals.
  *
- * Armed timers are not saved yet: a task that has any is refused rather
- * than restarted without them.
+ * POSIX timers are not saved yet: a task that has any is refused rather
+ * than restarted without them. Interval timers are in timers.c.
  */
 #include <linux/checkpoint.h>
 #include <linux/errno.h>
-#include <linux/hrtimer.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
@@ -33,27 +32,18 @@ struct ckpt_rst_signal {
 	struct ckpt_hdr_sigpending *pending[2];
 };
 
-/* Armed timers: refused until they can be saved */
+/* POSIX timers: refused until they can be saved */
 static int checkpoint_signals_check(struct ckpt_ctx *ctx,
 				    struct task_struct *t)
 {
-	struct signal_struct *sig = t->signal;
-	const char *what = NULL;
-
-	if (hrtimer_active(&sig->real_timer))
-		what = "an armed ITIMER_REAL timer or alarm";
-	else if (sig->it[CPUCLOCK_PROF].expires ||
-		 sig->it[CPUCLOCK_VIRT].expires)
-		what = "an armed CPU interval timer";
 #ifdef CONFIG_POSIX_TIMERS
-	else if (!hlist_empty(&sig->posix_timers))
-		what = "POSIX timers";
+	if (!hlist_empty(&t->signal->posix_timers)) {
+		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: POSIX timers (not supported yet)",
+			 task_pid_vnr(t));
+		return -EOPNOTSUPP;
+	}
 #endif
-	if (!what)
-		return 0;
-	ckpt_err(ctx, -EOPNOTSUPP, "pid %d: %s (not supported yet)",
-		 task_pid_vnr(t), what);
-	return -EOPNOTSUPP;
+	return 0;
 }
 
 /**

@@ -21,6 +21,7 @@ struct ckpt_rst_signal;
 struct ckpt_rst_syscall;
 struct ckpt_rst_cpu;
 struct ckpt_rst_files;
+struct ckpt_hdr_itimers;
 
 #ifdef CONFIG_X86_64
 #define CKPT_ARCH_ID		CKPT_ARCH_X86_64
@@ -66,6 +67,7 @@ enum ckpt_op {
  * @rst_syscall: restart: interrupted system call likewise
  * @rst_cpu: restart: CPU state likewise
  * @rst_files: restart: files and fd table likewise
+ * @rst_itimers: restart: the interval timers likewise
  * @err_errno: errno of the first error reported with ckpt_err()
  * @err_msg: message of that error, NUL-terminated, empty if none
  */
@@ -94,6 +96,7 @@ struct ckpt_ctx {
 	struct ckpt_rst_syscall *rst_syscall;
 	struct ckpt_rst_cpu *rst_cpu;
 	struct ckpt_rst_files *rst_files;
+	struct ckpt_hdr_itimers *rst_itimers;
 	int err_errno;
 	char err_msg[CKPT_ERROR_MSG_MAX];
 };
@@ -195,6 +198,12 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *task);
 int ckpt_restore_signals(struct ckpt_ctx *ctx);
 int ckpt_commit_signals(struct ckpt_ctx *ctx);
 void ckpt_cleanup_signals(struct ckpt_ctx *ctx);
+
+/* timers.c */
+int ckpt_checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *task);
+int ckpt_restore_timers(struct ckpt_ctx *ctx);
+int ckpt_commit_timers(struct ckpt_ctx *ctx);
+void ckpt_cleanup_timers(struct ckpt_ctx *ctx);
 
 /* syscall.c */
 int ckpt_checkpoint_syscall(struct ckpt_ctx *ctx, struct task_struct *task);

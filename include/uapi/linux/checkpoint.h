@@ -19,7 +19,7 @@
  * The state of one task is, in this order: CKPT_HDR_TASK, CKPT_HDR_CREDS,
  * CKPT_HDR_RLIMITS, CKPT_HDR_FS, CKPT_HDR_SIGHAND, CKPT_HDR_SIGNAL_TASK,
  * two CKPT_HDR_SIGPENDING (the task's queue, then the process's),
- * CKPT_HDR_SYSCALL_RESTART, the architecture's CPU records (x86_64:
+ * CKPT_HDR_ITIMERS, CKPT_HDR_SYSCALL_RESTART, the architecture's CPU records (x86_64:
  * CKPT_HDR_CPU_X86_64 then CKPT_HDR_XSTATE), the CKPT_HDR_FILE records of
  * every open file, CKPT_HDR_FD_TABLE, the CKPT_HDR_FILE records of files
  * that are only mapped, CKPT_HDR_MM and, for each of its nr_vmas areas, a
@@ -98,6 +98,9 @@ enum ckpt_hdr_type {
 	CKPT_HDR_SIGHAND = 500,		/* struct ckpt_hdr_sighand */
 	CKPT_HDR_SIGNAL_TASK = 501,	/* struct ckpt_hdr_signal_task */
 	CKPT_HDR_SIGPENDING = 502,	/* struct ckpt_hdr_sigpending + infos */
+
+	/* 600-699: timers */
+	CKPT_HDR_ITIMERS = 600,		/* struct ckpt_hdr_itimers */
 
 	CKPT_HDR_TYPE_MAX
 };
@@ -805,6 +808,35 @@ struct ckpt_hdr_sigpending {
 	__u32 nr_info;
 	__u64 signal;
 	struct ckpt_siginfo info[];
+};
+
+/* Interval timers: ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
+#define CKPT_ITIMER_NR		3
+
+/**
+ * struct ckpt_itimer - one interval timer of the process
+ * @value: nanoseconds until it fires (of real, virtual or profiling
+ *	time), 0 if it is disarmed
+ * @interval: nanoseconds between firings after the first, 0 for one shot
+ */
+struct ckpt_itimer {
+	__u64 value;
+	__u64 interval;
+};
+
+/**
+ * struct ckpt_hdr_itimers - the interval timers of the process
+ * @h: record header (CKPT_HDR_ITIMERS)
+ * @nr: number of timers, CKPT_ITIMER_NR
+ * @__pad: zero
+ * @timers: indexed by ITIMER_REAL (0, also alarm(2)), ITIMER_VIRTUAL (1)
+ *	and ITIMER_PROF (2)
+ */
+struct ckpt_hdr_itimers {
+	struct ckpt_hdr h;
+	__u32 nr;
+	__u32 __pad;
+	struct ckpt_itimer timers[CKPT_ITIMER_NR];
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_H */
