@@ -72,6 +72,7 @@ static void print_task(FILE *out, const struct ckpt_state *st)
 {
 	const struct ckpt_task_info *t = &st->task;
 	int nr_sig = __builtin_popcountll(t->sigpending);
+	uint32_t nr_timers = t->nr_itimers_armed;
 	char why[128];
 
 	fprintf(out, "task %" PRId32 " \"", t->pid);
@@ -84,6 +85,9 @@ static void print_task(FILE *out, const struct ckpt_state *st)
 		t->nr_pages, t->nr_pages == 1 ? "" : "s", mib(t->nr_pages, st->page_size));
 	if (nr_sig)
 		fprintf(out, ", %d pending signal%s", nr_sig, nr_sig == 1 ? "" : "s");
+	if (nr_timers)
+		fprintf(out, ", %" PRIu32 " armed timer%s", nr_timers,
+			nr_timers == 1 ? "" : "s");
 	if (ckpt_state_task_pending(st, why, sizeof(why)))
 		fprintf(out, ", incomplete: %s", why);
 	putc('\n', out);

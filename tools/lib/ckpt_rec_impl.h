@@ -117,6 +117,13 @@ int ckpt_track_sigpending(struct ckpt_state *st, const void *rec, uint32_t len, 
 void ckpt_print_sigpending(FILE *out, const void *rec, uint32_t len,
 			   const struct ckpt_state *st);
 
+/* ckpt_rec_timers.c */
+int ckpt_check_itimers(const void *rec, uint32_t len, char *why, size_t size);
+int ckpt_track_itimers(struct ckpt_state *st, const void *rec, uint32_t len, char *why,
+		       size_t size);
+void ckpt_print_itimers(FILE *out, const void *rec, uint32_t len,
+			const struct ckpt_state *st);
+
 /* ckpt_rec_x86.c */
 int ckpt_check_cpu_x86_64(const void *rec, uint32_t len, char *why, size_t size);
 void ckpt_print_cpu_x86_64(FILE *out, const void *rec, uint32_t len,

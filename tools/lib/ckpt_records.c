@@ -36,6 +36,8 @@ _Static_assert(sizeof(struct ckpt_hdr_sighand) == 2064, "ckpt_hdr_sighand");
 _Static_assert(sizeof(struct ckpt_hdr_signal_task) == 40, "ckpt_hdr_signal_task");
 _Static_assert(sizeof(struct ckpt_siginfo) == 128, "ckpt_siginfo");
 _Static_assert(sizeof(struct ckpt_hdr_sigpending) == 24, "ckpt_hdr_sigpending");
+_Static_assert(sizeof(struct ckpt_itimer) == 16, "ckpt_itimer");
+_Static_assert(sizeof(struct ckpt_hdr_itimers) == 64, "ckpt_hdr_itimers");
 
 bool ckpt_rec_verbose;
 
@@ -353,6 +355,7 @@ static void print_trailer(FILE *out, const void *rec, uint32_t len,
 #define SIGTASK_LEN	sizeof(struct ckpt_hdr_signal_task)
 #define SIGPEND_MIN_LEN	sizeof(struct ckpt_hdr_sigpending)
 #define SIGPEND_MAX_LEN	(SIGPEND_MIN_LEN + CKPT_SIGPENDING_MAX * sizeof(struct ckpt_siginfo))
+#define ITIMERS_LEN	sizeof(struct ckpt_hdr_itimers)
 #define CPU_LEN		sizeof(struct ckpt_hdr_cpu_x86_64)
 #define XSTATE_MIN_LEN	(sizeof(struct ckpt_hdr) + CKPT_XSAVE_MIN_SIZE)
 #define FILE_MIN_LEN	(sizeof(struct ckpt_hdr_file) + 2)		/* "/" */
@@ -402,8 +405,11 @@ static const struct ckpt_rec_type rec_types[] = {
 	{ CKPT_HDR_SIGPENDING,      "SIGPENDING",      SIGPEND_MIN_LEN, SIGPEND_MAX_LEN,
 	  AFTER(CKPT_HDR_SIGNAL_TASK, CKPT_HDR_SIGPENDING),
 	  ckpt_check_sigpending, ckpt_track_sigpending, ckpt_print_sigpending },
-	{ CKPT_HDR_SYSCALL_RESTART, "SYSCALL_RESTART", RESTART_LEN,   RESTART_LEN,
+	{ CKPT_HDR_ITIMERS,         "ITIMERS",         ITIMERS_LEN,   ITIMERS_LEN,
 	  AFTER(CKPT_HDR_SIGPENDING),
+	  ckpt_check_itimers, ckpt_track_itimers, ckpt_print_itimers },
+	{ CKPT_HDR_SYSCALL_RESTART, "SYSCALL_RESTART", RESTART_LEN,   RESTART_LEN,
+	  AFTER(CKPT_HDR_ITIMERS),
 	  ckpt_check_syscall_restart, NULL, ckpt_print_syscall_restart },
 	{ CKPT_HDR_CPU_X86_64,      "CPU_X86_64",      CPU_LEN,       CPU_LEN,
 	  AFTER(CKPT_HDR_SYSCALL_RESTART),

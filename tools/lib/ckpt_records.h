@@ -11,8 +11,8 @@
  * The table is in ckpt_records.c, with the functions of the stream
  * records (header, error, trailer); those of the tree of tasks are in
  * ckpt_rec_tree.c, and those of the state records in one file per kind
- * of state: ckpt_rec_task.c, ckpt_rec_signal.c, ckpt_rec_x86.c,
- * ckpt_rec_mm.c and ckpt_rec_files.c. The checks follow
+ * of state: ckpt_rec_task.c, ckpt_rec_signal.c, ckpt_rec_timers.c,
+ * ckpt_rec_x86.c, ckpt_rec_mm.c and ckpt_rec_files.c. The checks follow
  * those restart(2) makes, so that an image ckptinfo accepts is one the
  * kernel reads.
  */
@@ -118,6 +118,8 @@ struct ckpt_siginfo_fields {
 };
 
 void ckpt_decode_siginfo(const void *rec, uint32_t i, struct ckpt_siginfo_fields *f);
+
+void ckpt_decode_itimers(const void *rec, struct ckpt_hdr_itimers *t);
 
 void ckpt_decode_cpu_x86_64(const void *rec, struct ckpt_hdr_cpu_x86_64 *c);
 

@@ -37,7 +37,7 @@ static const char *type_name(uint32_t type)
 /*
  * Whether what the task's records so far hold allows one of type now, on
  * top of its row's after[]: one fd table, before the MM; two SIGPENDING
- * records, before SYSCALL_RESTART.
+ * records, before ITIMERS (which SYSCALL_RESTART follows).
  */
 static bool counts_allow(const struct ckpt_state *st, uint32_t type)
 {
@@ -48,7 +48,7 @@ static bool counts_allow(const struct ckpt_state *st, uint32_t type)
 		return st->have_fd_table;
 	case CKPT_HDR_SIGPENDING:
 		return st->nr_sigpending < 2;
-	case CKPT_HDR_SYSCALL_RESTART:
+	case CKPT_HDR_ITIMERS:
 		return st->nr_sigpending == 2;
 	}
 	return true;

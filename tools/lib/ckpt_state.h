@@ -7,8 +7,8 @@
  *   CHECKPOINT_SUBTREE is the one of a pid namespace (CKPT_TREE_CONTAINER);
  * - the state of a task comes in the order of the uapi header: TASK,
  *   CREDS, RLIMITS, FS, SIGHAND, SIGNAL_TASK, two SIGPENDING (the task's
- *   queue, then the process's), SYSCALL_RESTART, CPU_X86_64, XSTATE,
- *   FILE records, FD_TABLE, FILE records, MM, then nr_vmas times a
+ *   queue, then the process's), ITIMERS, SYSCALL_RESTART, CPU_X86_64,
+ *   XSTATE, FILE records, FD_TABLE, FILE records, MM, then nr_vmas times a
  *   VMA and PAGES records holding exactly its nr_pages pages, inside it
  *   and in increasing address order; a task is complete before the next
  *   TASK or the trailer, the first task is the header's root_pid, and
@@ -57,6 +57,7 @@ struct ckpt_task_info {
 	uint32_t nr_vmas;
 	uint64_t nr_pages;
 	uint64_t sigpending;		/* signals pending on it or its process */
+	uint32_t nr_itimers_armed;	/* interval timers of its process armed */
 };
 
 struct ckpt_state {
