@@ -6,10 +6,11 @@
  * subtree (CHECKPOINT_SUBTREE, what a plain process needs) or a whole pid
  * namespace (no flag: only the init of a namespace other than the
  * caller's); the pending signals of a target, in the two SIGPENDING
- * records of its image; and the refusal of what cannot be saved (threads,
- * children, pipes, sockets, deleted files, timers, mlocked memory,
- * tracing), which writes an error record naming the resource and leaves
- * the target as it was.
+ * records of its image; its interval timers (alarm(2), setitimer(2)), in
+ * the ITIMERS record after them; and the refusal of what cannot be saved
+ * (threads, children, pipes, sockets, deleted files, POSIX timers,
+ * mlocked memory, tracing), which writes an error record naming the
+ * resource and leaves the target as it was.
  */
 #include "ckpt_test.h"
 
@@ -765,9 +766,8 @@ static void expect_siginfo(struct __test_metadata *_metadata, const siginfo_t *s
 
 /*
  * The two SIGPENDING records of the indexed image: right after
- * SIGNAL_TASK, right before SYSCALL_RESTART, the task's queue first, no
- * third one. Their indexes in *task and *shared, their headers in *tp
- * and *sp.
+ * SIGNAL_TASK, right before ITIMERS, the task's queue first, no third
+ * one. Their indexes in *task and *shared, their headers in *tp and *sp.
  */
 static void find_sigpending(struct __test_metadata *_metadata,
 			    const struct ckpt_image *img, size_t *task, size_t *shared,
@@ -783,7 +783,7 @@ static void find_sigpending(struct __test_metadata *_metadata,
 	EXPECT_EQ(-1, ckpt_image_find(img, CKPT_HDR_SIGPENDING, 2))
 		TH_LOG("more than two SIGPENDING records");
 	ASSERT_LT((size_t)i1 + 1, img->nr);
-	EXPECT_EQ((uint32_t)CKPT_HDR_SYSCALL_RESTART, img->rec[i1 + 1].type)
+	EXPECT_EQ((uint32_t)CKPT_HDR_ITIMERS, img->rec[i1 + 1].type)
 		TH_LOG("record %zu after the SIGPENDING records: %s", (size_t)i1 + 1,
 		       ckpt_type_name(img->rec[i1 + 1].type));
 	EXPECT_EQ((uint32_t)CKPT_SIGPENDING_TASK, tp->queue);
@@ -811,6 +811,45 @@ static void expect_nothing_pending(struct __test_metadata *_metadata,
 }
 
 /*
+ * The ITIMERS record of the indexed image: one, of the size of its
+ * struct, right after the two SIGPENDING records and right before
+ * SYSCALL_RESTART, nr CKPT_ITIMER_NR, __pad zero. The record in *it.
+ */
+static void find_itimers(struct __test_metadata *_metadata,
+			 const struct ckpt_image *img, struct ckpt_hdr_itimers *it)
+{
+	ssize_t s1 = ckpt_image_find(img, CKPT_HDR_SIGPENDING, 1);
+	ssize_t i = ckpt_image_find(img, CKPT_HDR_ITIMERS, 0);
+
+	ASSERT_LE(0, i) TH_LOG("no ITIMERS record in the image");
+	ASSERT_LE(0, s1) TH_LOG("no second SIGPENDING record");
+	EXPECT_EQ(-1, ckpt_image_find(img, CKPT_HDR_ITIMERS, 1))
+		TH_LOG("more than one ITIMERS record");
+	ASSERT_EQ(s1 + 1, i) TH_LOG("ITIMERS is record %zd, the second SIGPENDING %zd",
+				    i, s1);
+	ASSERT_LT((size_t)i + 1, img->nr);
+	EXPECT_EQ((uint32_t)CKPT_HDR_SYSCALL_RESTART, img->rec[i + 1].type)
+		TH_LOG("record after ITIMERS: %s", ckpt_type_name(img->rec[i + 1].type));
+	ASSERT_EQ(i, ckpt_image_itimers(img, 0, it))
+		TH_LOG("ITIMERS record of %u bytes", img->rec[i].len);
+	EXPECT_EQ((uint32_t)CKPT_ITIMER_NR, it->nr);
+	EXPECT_EQ(0U, it->__pad);
+}
+
+/* Every timer of the ITIMERS record disarmed, with no interval */
+static void expect_no_itimers(struct __test_metadata *_metadata,
+			      const struct ckpt_image *img)
+{
+	struct ckpt_hdr_itimers it;
+
+	find_itimers(_metadata, img, &it);
+	for (int k = 0; k < CKPT_ITIMER_NR; k++) {
+		EXPECT_EQ(0ULL, it.timers[k].value) TH_LOG("timer %d", k);
+		EXPECT_EQ(0ULL, it.timers[k].interval) TH_LOG("timer %d", k);
+	}
+}
+
+/*
  * A stopped target with a file and some heap: a positive id, one complete
  * image holding its fds, handler, counter and heap, and a tree of the
  * target alone, stopped, in the test's process group and session (both
@@ -835,6 +874,7 @@ TEST_F(simple, stopped_target)
 			 CKPT_TREE_STOPPED | CKPT_TREE_PGID_OUTSIDE |
 			 CKPT_TREE_SID_OUTSIDE);
 	expect_nothing_pending(_metadata, &img);
+	expect_no_itimers(_metadata, &img);
 	ckpt_image_free(&img);
 
 	assert_target_unchanged(_metadata, &self->t);
@@ -895,6 +935,154 @@ TEST_F(simple, pending_signals_image)
 
 	EXPECT_EQ(task, proc_status_mask(pid, "SigPnd:")) TH_LOG("checkpoint took a signal");
 	EXPECT_EQ(shared, proc_status_mask(pid, "ShdPnd:")) TH_LOG("checkpoint took a signal");
+	assert_target_unchanged(_metadata, &self->t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Interval timers in the image                                        */
+/* ------------------------------------------------------------------ */
+
+#define IT_ALARM_S		100
+#define IT_PROF_S		200
+#define IT_PROF_INTERVAL	{ 2, 500000 }		/* 2.5 s */
+#define IT_PROF_INTERVAL_NS	2500000000ULL
+#define IT_VIRT_S		50
+#define IT_VIRT_INTERVAL	{ 0, 750000 }		/* 0.75 s */
+#define IT_VIRT_INTERVAL_NS	750000000ULL
+
+/*
+ * What the target read with getitimer(2) right after arming its timers
+ * (the test reads it in the target's memory): an image taken later may
+ * hold no more time left than that.
+ */
+static struct itimerval hook_itimers_read[CKPT_ITIMER_NR];
+
+static int hook_read_itimers(void)
+{
+	for (int k = 0; k < CKPT_ITIMER_NR; k++)
+		if (getitimer(k, &hook_itimers_read[k]))
+			return -1;
+	return 0;
+}
+
+/* alarm(IT_ALARM_S) and ITIMER_PROF (IT_PROF_S, interval IT_PROF_INTERVAL) */
+static int hook_alarm_prof(void *arg)
+{
+	const struct itimerval prof = { IT_PROF_INTERVAL, { IT_PROF_S, 0 } };
+
+	(void)arg;
+	if (alarm(IT_ALARM_S) != 0 || setitimer(ITIMER_PROF, &prof, NULL))
+		return -1;
+	return hook_read_itimers();
+}
+
+/* ITIMER_VIRTUAL (IT_VIRT_S, interval IT_VIRT_INTERVAL) alone */
+static int hook_virtual(void *arg)
+{
+	const struct itimerval virt = { IT_VIRT_INTERVAL, { IT_VIRT_S, 0 } };
+
+	(void)arg;
+	if (setitimer(ITIMER_VIRTUAL, &virt, NULL))
+		return -1;
+	return hook_read_itimers();
+}
+
+/*
+ * Spawn and stop a target set up by hook, read what it read of its
+ * timers into seen[], checkpoint it into *img (a complete, well-formed
+ * image) and return its ITIMERS record in *it.
+ */
+static void itimers_case(struct __test_metadata *_metadata, FIXTURE_DATA(simple) *self,
+			 ckpt_target_hook hook, struct itimerval *seen,
+			 struct ckpt_image *img, struct ckpt_hdr_itimers *it)
+{
+	struct ckpt_expect e;
+	uint64_t counter;
+
+	ASSERT_EQ(0, target_spawn(&self->t, 1, hook, NULL))
+		TH_LOG("the target could not arm its timers");
+	ASSERT_EQ(0, target_stop(&self->t));
+	ASSERT_EQ(0, target_peek(self->t.pid, hook_itimers_read, seen,
+				 CKPT_ITIMER_NR * sizeof(*seen)));
+	counter = target_counter(&self->t);
+	expect_target(&e, &self->t, CHECKPOINT_SUBTREE, 1);
+	ckpt_capture_image(_metadata, &e, img);
+	ckpt_check_target_image(_metadata, img, &self->t, counter);
+	find_itimers(_metadata, img, it);
+}
+
+/*
+ * Timer k of the image: armed, with no more time left than the target
+ * read (to the microsecond it reads) nor than max_ns, and the interval
+ * interval_ns.
+ */
+static void expect_itimer(struct __test_metadata *_metadata,
+			  const struct ckpt_hdr_itimers *it, int k,
+			  const struct itimerval *seen, uint64_t max_ns,
+			  uint64_t interval_ns, const char *what)
+{
+	uint64_t read_ns = (uint64_t)ckpt_tv_ns(&seen[k].it_value);
+
+	EXPECT_LT(0ULL, read_ns) TH_LOG("%s: the target read it disarmed", what);
+	EXPECT_LT(0ULL, it->timers[k].value) TH_LOG("%s: disarmed in the image", what);
+	EXPECT_GE(read_ns + 999, it->timers[k].value)
+		TH_LOG("%s: %llu ns left in the image, the target read %llu ns before",
+		       what, (unsigned long long)it->timers[k].value,
+		       (unsigned long long)read_ns);
+	EXPECT_GE(max_ns, it->timers[k].value)
+		TH_LOG("%s: %llu ns left in the image, more than %llu", what,
+		       (unsigned long long)it->timers[k].value, (unsigned long long)max_ns);
+	EXPECT_EQ(interval_ns, it->timers[k].interval)
+		TH_LOG("%s: interval %llu ns in the image", what,
+		       (unsigned long long)it->timers[k].interval);
+}
+
+static void expect_itimer_off(struct __test_metadata *_metadata,
+			      const struct ckpt_hdr_itimers *it, int k, const char *what)
+{
+	EXPECT_EQ(0ULL, it->timers[k].value) TH_LOG("%s: armed in the image", what);
+	EXPECT_EQ(0ULL, it->timers[k].interval) TH_LOG("%s: an interval in the image", what);
+}
+
+/*
+ * A stopped target with alarm(100) and ITIMER_PROF armed (200 s, every
+ * 2.5 s) is checkpointed, not refused: the ITIMERS record holds the time
+ * left of each (no more than what the target read after arming them, so
+ * not the value it asked for again), the intervals as set, ITIMER_VIRTUAL
+ * disarmed; the target is left as it was.
+ */
+TEST_F(simple, itimers_image)
+{
+	struct itimerval seen[CKPT_ITIMER_NR];
+	struct ckpt_hdr_itimers it;
+	struct ckpt_image img;
+
+	itimers_case(_metadata, self, hook_alarm_prof, seen, &img, &it);
+	expect_itimer(_metadata, &it, ITIMER_REAL, seen, IT_ALARM_S * 1000000000ULL, 0,
+		      "ITIMER_REAL (alarm)");
+	expect_itimer_off(_metadata, &it, ITIMER_VIRTUAL, "ITIMER_VIRTUAL");
+	/* a CPU-time timer is armed a tick late: see CKPT_TICK_MAX_NS */
+	expect_itimer(_metadata, &it, ITIMER_PROF, seen,
+		      IT_PROF_S * 1000000000ULL + CKPT_TICK_MAX_NS, IT_PROF_INTERVAL_NS,
+		      "ITIMER_PROF");
+	ckpt_image_free(&img);
+	assert_target_unchanged(_metadata, &self->t);
+}
+
+/* ITIMER_VIRTUAL alone (50 s, every 0.75 s): saved, the others disarmed */
+TEST_F(simple, itimer_virtual_image)
+{
+	struct itimerval seen[CKPT_ITIMER_NR];
+	struct ckpt_hdr_itimers it;
+	struct ckpt_image img;
+
+	itimers_case(_metadata, self, hook_virtual, seen, &img, &it);
+	expect_itimer_off(_metadata, &it, ITIMER_REAL, "ITIMER_REAL");
+	expect_itimer(_metadata, &it, ITIMER_VIRTUAL, seen,
+		      IT_VIRT_S * 1000000000ULL + CKPT_TICK_MAX_NS, IT_VIRT_INTERVAL_NS,
+		      "ITIMER_VIRTUAL");
+	expect_itimer_off(_metadata, &it, ITIMER_PROF, "ITIMER_PROF");
+	ckpt_image_free(&img);
 	assert_target_unchanged(_metadata, &self->t);
 }
 
@@ -1432,20 +1620,6 @@ static int hook_mapped_deleted_file(void *arg)
 	return unlink(path);
 }
 
-static int hook_alarm(void *arg)
-{
-	(void)arg;
-	alarm(1000);
-	return 0;
-}
-
-static int hook_itimer(void *arg)
-{
-	struct itimerval it = { { 0, 0 }, { 1000, 0 } };
-
-	return setitimer(*(int *)arg, &it, NULL);
-}
-
 static int hook_posix_timer(void *arg)
 {
 	struct sigevent sev;
@@ -1504,27 +1678,6 @@ TEST_F(simple, refuse_mapped_deleted_file)
 {
 	refusal_case(_metadata, self, hook_mapped_deleted_file, NULL, EOPNOTSUPP,
 		     "deleted", NULL);
-}
-
-TEST_F(simple, refuse_alarm)
-{
-	refusal_case(_metadata, self, hook_alarm, NULL, EOPNOTSUPP,
-		     "timer|alarm", NULL);
-}
-
-TEST_F(simple, refuse_itimer_real)
-{
-	int which = ITIMER_REAL;
-
-	refusal_case(_metadata, self, hook_itimer, &which, EOPNOTSUPP,
-		     "timer|alarm", NULL);
-}
-
-TEST_F(simple, refuse_itimer_virtual)
-{
-	int which = ITIMER_VIRTUAL;
-
-	refusal_case(_metadata, self, hook_itimer, &which, EOPNOTSUPP, "timer", NULL);
 }
 
 TEST_F(simple, refuse_posix_timer)

@@ -608,14 +608,17 @@ static inline void rs_image_error(int fd, char *msg, size_t size)
 /*
  * Walk the image of a successful checkpoint of the subtree of pid: a
  * header with the right id, pid and flags, the arch record, a tree of one
- * task, pid, the root, one task record, no error record, a trailer with
- * the same id counting the records before it, nothing after it.
+ * task, pid, the root, one task record, one ITIMERS record right after
+ * the two SIGPENDING records and right before SYSCALL_RESTART, no error
+ * record, a trailer with the same id counting the records before it,
+ * nothing after it.
  */
 static inline void rs_check_image(struct __test_metadata *_metadata, int fd, long id,
 			   pid_t pid)
 {
 	off_t off = 0, end = fd_size(fd);
-	uint32_t nr = 0, ntask = 0, ntree = 0;
+	uint32_t nr = 0, ntask = 0, ntree = 0, nitimers = 0;
+	uint32_t prev = 0, prev2 = 0;	/* types of the two records before */
 	int trailer = 0;
 	struct ckpt_hdr h;
 
@@ -671,6 +674,21 @@ static inline void rs_check_image(struct __test_metadata *_metadata, int fd, lon
 			ntree++;
 		if (h.type == CKPT_HDR_TASK)
 			ntask++;
+		if (h.type == CKPT_HDR_ITIMERS) {
+			nitimers++;
+			ASSERT_TRUE(prev == CKPT_HDR_SIGPENDING && prev2 == CKPT_HDR_SIGPENDING)
+				TH_LOG("ITIMERS record %u after %s and %s, not the two SIGPENDING",
+				       nr, ckpt_type_name(prev2), ckpt_type_name(prev));
+			ASSERT_EQ(sizeof(struct ckpt_hdr_itimers), h.len)
+				TH_LOG("ITIMERS record %u of %u bytes", nr, h.len);
+		}
+		if (h.type == CKPT_HDR_SYSCALL_RESTART) {
+			ASSERT_EQ((uint32_t)CKPT_HDR_ITIMERS, prev)
+				TH_LOG("SYSCALL_RESTART record %u after %s, not ITIMERS", nr,
+				       ckpt_type_name(prev));
+		}
+		prev2 = prev;
+		prev = h.type;
 		if (h.type == CKPT_HDR_TRAILER) {
 			struct ckpt_hdr_trailer tr;
 
@@ -693,6 +711,7 @@ static inline void rs_check_image(struct __test_metadata *_metadata, int fd, lon
 	ASSERT_TRUE(trailer) TH_LOG("no trailer in the image (%u records)", nr);
 	EXPECT_EQ(1U, ntree) TH_LOG("%u tree records", ntree);
 	EXPECT_EQ(1U, ntask) TH_LOG("%u task records", ntask);
+	EXPECT_EQ(1U, nitimers) TH_LOG("%u ITIMERS records", nitimers);
 }
 
 /*

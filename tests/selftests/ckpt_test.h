@@ -45,6 +45,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -74,8 +75,8 @@
 
 /*
  * The on-disk layout of format version 2 (x86_64): version 1 plus the
- * TREE record after the arch record, and the two SIGPENDING records of
- * each task after its SIGNAL_TASK record.
+ * TREE record after the arch record, the two SIGPENDING records of each
+ * task after its SIGNAL_TASK record, and its ITIMERS record after them.
  */
 #if CKPT_FORMAT_VERSION == 2
 _Static_assert(sizeof(struct ckpt_hdr) == 8, "ckpt_hdr layout");
@@ -103,6 +104,10 @@ _Static_assert(sizeof(struct ckpt_hdr_sighand) == 2064, "ckpt_hdr_sighand layout
 _Static_assert(sizeof(struct ckpt_hdr_signal_task) == 40, "ckpt_hdr_signal_task layout");
 _Static_assert(sizeof(struct ckpt_siginfo) == 128, "ckpt_siginfo layout");
 _Static_assert(sizeof(struct ckpt_hdr_sigpending) == 24, "ckpt_hdr_sigpending layout");
+_Static_assert(sizeof(struct ckpt_itimer) == 16, "ckpt_itimer layout");
+_Static_assert(sizeof(struct ckpt_hdr_itimers) == 64, "ckpt_hdr_itimers layout");
+_Static_assert(CKPT_ITIMER_NR == 3 && ITIMER_REAL == 0 && ITIMER_VIRTUAL == 1 &&
+	       ITIMER_PROF == 2, "ckpt_hdr_itimers.timers[] is indexed by ITIMER_*");
 /* a saved siginfo is the user-space siginfo_t, byte for byte */
 _Static_assert(sizeof(siginfo_t) == CKPT_SIGINFO_SIZE, "siginfo_t size");
 #else
@@ -1204,6 +1209,37 @@ static inline int ckpt_image_siginfo(const struct ckpt_image *img, size_t i,
 	return 0;
 }
 
+/*
+ * The nth (from 0) ITIMERS record of an indexed image: its index, the
+ * record in *it; -1 if there is no such record or it is not of the size
+ * of struct ckpt_hdr_itimers.
+ */
+static inline ssize_t ckpt_image_itimers(const struct ckpt_image *img,
+					 unsigned int nth,
+					 struct ckpt_hdr_itimers *it)
+{
+	ssize_t i = ckpt_image_find(img, CKPT_HDR_ITIMERS, nth);
+
+	if (i < 0 || img->rec[i].len != sizeof(*it))
+		return -1;
+	memcpy(it, img->data + img->rec[i].off, sizeof(*it));
+	return i;
+}
+
+/* Nanoseconds of a struct timeval (getitimer(2), setitimer(2)) */
+static inline int64_t ckpt_tv_ns(const struct timeval *tv)
+{
+	return (int64_t)tv->tv_sec * 1000000000LL + (int64_t)tv->tv_usec * 1000LL;
+}
+
+/*
+ * The longest tick of the kernel (HZ=100): setitimer(2) arms a CPU-time
+ * timer (ITIMER_VIRTUAL, ITIMER_PROF) one tick later than asked, so what
+ * getitimer(2) reads of it may exceed the value it was set to, and a
+ * restart that arms it again "as setitimer would" may add one more.
+ */
+#define CKPT_TICK_MAX_NS	10000000LL
+
 /* ------------------------------------------------------------------ */
 /* Image checking                                                      */
 /* ------------------------------------------------------------------ */
@@ -1338,6 +1374,7 @@ static inline const char *ckpt_type_name(uint32_t type)
 	case CKPT_HDR_SIGHAND: return "SIGHAND";
 	case CKPT_HDR_SIGNAL_TASK: return "SIGNAL_TASK";
 	case CKPT_HDR_SIGPENDING: return "SIGPENDING";
+	case CKPT_HDR_ITIMERS: return "ITIMERS";
 	}
 	return "unknown";
 }
@@ -1752,10 +1789,39 @@ static inline size_t ckpt_check_sigpending(struct __test_metadata *_metadata,
 }
 
 /*
+ * The ITIMERS record at the cursor: exactly a struct ckpt_hdr_itimers,
+ * nr CKPT_ITIMER_NR, __pad zero, no value or interval above INT64_MAX.
+ * A zero value may come with an interval: setitimer(2) keeps the interval
+ * of a CPU-time timer set to 0, and a periodic ITIMER_REAL that fired
+ * while SIGALRM is blocked reads 0 until the signal is taken. Returns the
+ * record's offset.
+ */
+static inline size_t ckpt_check_itimers(struct __test_metadata *_metadata,
+					struct ckpt_walk *w)
+{
+	struct ckpt_hdr_itimers it;
+	size_t off;
+
+	off = walk_take(_metadata, w, CKPT_HDR_ITIMERS, sizeof(it), sizeof(it),
+			&it, sizeof(it));
+	EXPECT_EQ((uint32_t)CKPT_ITIMER_NR, it.nr) TH_LOG("ITIMERS at %zu: nr %u", off, it.nr);
+	EXPECT_EQ(0U, it.__pad) TH_LOG("ITIMERS at %zu: __pad %#x", off, it.__pad);
+	for (int k = 0; k < CKPT_ITIMER_NR; k++) {
+		EXPECT_GE((uint64_t)INT64_MAX, it.timers[k].value)
+			TH_LOG("ITIMERS at %zu: timer %d value %#llx", off, k,
+			       (unsigned long long)it.timers[k].value);
+		EXPECT_GE((uint64_t)INT64_MAX, it.timers[k].interval)
+			TH_LOG("ITIMERS at %zu: timer %d interval %#llx", off, k,
+			       (unsigned long long)it.timers[k].interval);
+	}
+	return off;
+}
+
+/*
  * Assert that buf[0..len) starts with a complete image as the running
  * kernel writes it for a single task: HEADER, HEADER_ARCH, TREE, TASK, CREDS,
  * RLIMITS, FS, SIGHAND, SIGNAL_TASK, SIGPENDING (the task's queue),
- * SIGPENDING (the process's), SYSCALL_RESTART, CPU_X86_64, XSTATE,
+ * SIGPENDING (the process's), ITIMERS, SYSCALL_RESTART, CPU_X86_64, XSTATE,
  * FILE*, FD_TABLE, FILE*, MM, nr_vmas x (VMA, PAGES*), TRAILER; every
  * length, count, padding and cross reference consistent; the trailer
  * with the header's ckpt_id and the number of records before it.
@@ -1874,6 +1940,9 @@ static inline size_t ckpt_check_image(struct __test_metadata *_metadata,
 	/* SIGPENDING: the task's own queue, then the process's */
 	ckpt_check_sigpending(_metadata, &w, CKPT_SIGPENDING_TASK);
 	ckpt_check_sigpending(_metadata, &w, CKPT_SIGPENDING_SHARED);
+
+	/* ITIMERS: right after the two SIGPENDING records */
+	ckpt_check_itimers(_metadata, &w);
 
 	/* SYSCALL_RESTART */
 	walk_take(_metadata, &w, CKPT_HDR_SYSCALL_RESTART, sizeof(u->sr),
@@ -2507,8 +2576,9 @@ static volatile uint64_t ckpt_canary_global = CKPT_CANARY;
 /*
  * What a refused restart(2) must leave as it was in the caller: ids,
  * memory (data, heap, an anonymous mapping), working directory, umask,
- * signal mask, a signal disposition, a resource limit and the open
- * descriptors (as device and inode).
+ * signal mask, a signal disposition, a resource limit, the open
+ * descriptors (as device and inode) and the interval timers (see
+ * probe_itimer_same()).
  */
 struct ckpt_probe {
 	pid_t pid, ppid;
@@ -2519,6 +2589,7 @@ struct ckpt_probe {
 	sigset_t blocked;
 	struct sigaction usr2;
 	struct rlimit nofile;
+	struct itimerval itimer[CKPT_ITIMER_NR];
 	struct {
 		int open;
 		dev_t dev;
@@ -2532,6 +2603,25 @@ static inline mode_t get_umask(void)
 
 	umask(m);
 	return m;
+}
+
+/*
+ * Is the interval timer `now` the one read earlier as `was`? The same
+ * interval; disarmed if it was; if it was armed, armed still, with no
+ * more time left than then and no less than half of it (the timers
+ * probed are armed for far longer than any test runs: one that a restart
+ * replaced by the image's shows).
+ */
+static inline int probe_itimer_same(const struct itimerval *was,
+				    const struct itimerval *now)
+{
+	int64_t w = ckpt_tv_ns(&was->it_value), n = ckpt_tv_ns(&now->it_value);
+
+	if (ckpt_tv_ns(&was->it_interval) != ckpt_tv_ns(&now->it_interval))
+		return 0;
+	if (!w)
+		return !n;
+	return n > 0 && n <= w && n >= w / 2;
 }
 
 static inline void probe_arm(struct ckpt_probe *p)
@@ -2555,6 +2645,8 @@ static inline void probe_arm(struct ckpt_probe *p)
 	sigprocmask(SIG_BLOCK, NULL, &p->blocked);
 	sigaction(SIGUSR2, NULL, &p->usr2);
 	getrlimit(RLIMIT_NOFILE, &p->nofile);
+	for (int k = 0; k < CKPT_ITIMER_NR; k++)
+		getitimer(k, &p->itimer[k]);
 	for (int fd = 0; fd < PROBE_FDS; fd++) {
 		if (fstat(fd, &st))
 			continue;
@@ -2567,6 +2659,7 @@ static inline void probe_arm(struct ckpt_probe *p)
 /* 1 if this process still looks exactly like before. */
 static inline int probe_intact(const struct ckpt_probe *p)
 {
+	struct itimerval it;
 	struct sigaction sa;
 	struct rlimit rl;
 	struct stat st;
@@ -2595,6 +2688,9 @@ static inline int probe_intact(const struct ckpt_probe *p)
 	getrlimit(RLIMIT_NOFILE, &rl);
 	if (rl.rlim_cur != p->nofile.rlim_cur || rl.rlim_max != p->nofile.rlim_max)
 		return 0;
+	for (int k = 0; k < CKPT_ITIMER_NR; k++)
+		if (getitimer(k, &it) || !probe_itimer_same(&p->itimer[k], &it))
+			return 0;
 	for (int fd = 0; fd < PROBE_FDS; fd++) {
 		if (!p->fd[fd].open)
 			continue;
@@ -2632,12 +2728,44 @@ static void *rst_idle_thread(void *arg)
 }
 
 /*
+ * Interval timers of a restarter, armed for far longer than a test runs
+ * (their signals would kill it): ITIMER_REAL and ITIMER_PROF, with
+ * intervals; ITIMER_VIRTUAL stays disarmed. A refused restart must leave
+ * them as they are (probe_intact()); a restart replaces them by the
+ * image's. 0 or -1.
+ */
+#define RST_DECOY_REAL_S	1000000
+#define RST_DECOY_REAL_INTERVAL_S 7
+#define RST_DECOY_PROF_S	2000000
+#define RST_DECOY_PROF_INTERVAL_S 11
+
+static inline int rst_arm_decoy_timers(void)
+{
+	const struct itimerval real = { { RST_DECOY_REAL_INTERVAL_S, 0 },
+					{ RST_DECOY_REAL_S, 0 } };
+	const struct itimerval prof = { { RST_DECOY_PROF_INTERVAL_S, 0 },
+					{ RST_DECOY_PROF_S, 0 } };
+	struct itimerval it;
+
+	if (setitimer(ITIMER_REAL, &real, NULL) || setitimer(ITIMER_PROF, &prof, NULL))
+		return -1;
+	if (getitimer(ITIMER_REAL, &it) || !it.it_value.tv_sec ||
+	    it.it_interval.tv_sec != RST_DECOY_REAL_INTERVAL_S)
+		return -1;
+	if (getitimer(ITIMER_PROF, &it) || !it.it_value.tv_sec ||
+	    it.it_interval.tv_sec != RST_DECOY_PROF_INTERVAL_S)
+		return -1;
+	return 0;
+}
+
+/*
  * Fork a restarter: a child that dies with the test (PR_SET_PDEATHSIG),
- * optionally starts a second thread, and calls restart(0, fd, flags) on
- * a memfd holding buf[0..len). If restart returns an error, it exits with
- * the errno, or with RST_EXIT_CHANGED if the failed restart changed it
- * (see probe_intact()); if restart works, the child *is* the restarted
- * task from then on. Returns the pid, or -1.
+ * optionally starts a second thread, arms interval timers of its own
+ * (rst_arm_decoy_timers()), and calls restart(0, fd, flags) on a memfd
+ * holding buf[0..len). If restart returns an error, it exits with the
+ * errno, or with RST_EXIT_CHANGED if the failed restart changed it (see
+ * probe_intact()); if restart works, the child *is* the restarted task
+ * from then on. Returns the pid, or -1.
  */
 static inline pid_t restarter_spawn(const void *buf, size_t len,
 				    unsigned long flags, int second_thread)
@@ -2656,6 +2784,8 @@ static inline pid_t restarter_spawn(const void *buf, size_t len,
 		if (child_tie_to_parent(parent))
 			_exit(RST_EXIT_SETUP);
 		if (second_thread && pthread_create(&th, NULL, rst_idle_thread, NULL))
+			_exit(RST_EXIT_SETUP);
+		if (rst_arm_decoy_timers())
 			_exit(RST_EXIT_SETUP);
 		probe_arm(&probe);
 		r = sys_restart(0, fd, flags);

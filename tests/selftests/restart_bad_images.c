@@ -18,16 +18,20 @@
  * file at fd 3, /dev/null at 0-2), checks that it restarts, then cuts it
  * at every record boundary (and inside records) and corrupts the record
  * headers and selected fields, the tree record among them (a tree of one
- * task, which the undamaged image shows to restart), and the pending
+ * task, which the undamaged image shows to restart), the pending
  * signal records of a second target that has signals pending (the
- * undamaged image of which restarts with them). Each copy goes to a
+ * undamaged image of which restarts with them), and the interval timer
+ * record of a third target that has all three interval timers armed
+ * (whose undamaged image restarts). Each copy goes to a
  * restarter child that calls restart(0, fd, 0): it must either get an
  * error (EINVAL for damage before the memory part, that is before the MM
  * record; EPERM, ENOENT or ESTALE for the semantic cases; EOPNOTSUPP for
  * a well-formed tree of more tasks), unchanged, or, for damage in the
  * memory part or the trailer, after the point of no return, be killed
  * with SIGKILL. It must never exit on its own as a restarted task nor
- * keep running, and no process may be left behind.
+ * keep running, and no process may be left behind. A restarter that gets
+ * an error must be as it was, its own interval timers included (see
+ * restarter_spawn()).
  */
 #include "ckpt_test.h"
 
@@ -722,15 +726,16 @@ TEST_F(feed, wrong_record_order)
 
 /*
  * A record of a type no image has (or, for CKPT_HDR_TASK, a TASK record
- * far too short, and for CKPT_HDR_SIGPENDING, a record out of place and
- * too short) where the task state should start, after the tree.
+ * far too short, and for CKPT_HDR_SIGPENDING and CKPT_HDR_ITIMERS, a
+ * record out of place and too short) where the task state should start,
+ * after the tree.
  */
 TEST_F(feed, unknown_record_type)
 {
 	static const uint32_t types[] = {
 		0, 6, 99, CKPT_HDR_TASK, 105, 199, 202, 299, 303, 399, 402,
-		CKPT_HDR_SIGPENDING, 503, 599, CKPT_HDR_TYPE_MAX, 1000, 0x7fffffff,
-		0xffffffff,
+		CKPT_HDR_SIGPENDING, 503, 599, CKPT_HDR_ITIMERS, 601, 699,
+		CKPT_HDR_TYPE_MAX, 1000, 0x7fffffff, 0xffffffff,
 	};
 	struct {
 		struct ckpt_hdr h;
@@ -1774,19 +1779,20 @@ static int hook_sigpending(void *arg)
 }
 
 /*
- * Replace the fixture's target and image by those of a target with
- * signals pending (hook_sigpending()), stopped, checkpointed and killed.
+ * Replace the fixture's target and image by those of a target set up by
+ * hook (say, one with signals pending: hook_sigpending()), stopped,
+ * checkpointed and killed.
  */
-static void real_use_sigpending_target(struct __test_metadata *_metadata,
-				       FIXTURE_DATA(real) *self)
+static void real_use_target(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(real) *self, ckpt_target_hook hook)
 {
 	struct ckpt_expect e;
 	ssize_t mm;
 
 	target_cleanup(&self->t);
 	ckpt_image_free(&self->img);
-	ASSERT_EQ(0, target_spawn(&self->t, 1, hook_sigpending, NULL))
-		TH_LOG("the target could not queue its signals");
+	ASSERT_EQ(0, target_spawn(&self->t, 1, hook, NULL))
+		TH_LOG("the target could not set itself up");
 	ASSERT_EQ(0, target_stop(&self->t));
 	self->counter = target_counter(&self->t);
 	ckpt_expect_init(&e, self->t.pid, CHECKPOINT_SUBTREE);
@@ -1974,13 +1980,13 @@ TEST_F_TIMEOUT(real, bad_sigpending, 300)
 	size_t st, tp, sp, off;
 	char d[128];
 
-	real_use_sigpending_target(_metadata, self);
+	real_use_target(_metadata, self, hook_sigpending);
 	st = need_rec(_metadata, self, CKPT_HDR_SIGNAL_TASK, 0);
 	tp = need_rec(_metadata, self, CKPT_HDR_SIGPENDING, 0);
 	sp = need_rec(_metadata, self, CKPT_HDR_SIGPENDING, 1);
 	ASSERT_EQ(st + 1, tp);
 	ASSERT_EQ(tp + 1, sp);
-	ASSERT_EQ((uint32_t)CKPT_HDR_SYSCALL_RESTART, self->img.rec[sp + 1].type);
+	ASSERT_EQ((uint32_t)CKPT_HDR_ITIMERS, self->img.rec[sp + 1].type);
 	sp_read(&self->img, tp, &task);
 	sp_read(&self->img, sp, &shared);
 
@@ -2137,6 +2143,200 @@ TEST_F_TIMEOUT(real, bad_sigpending, 300)
 	sp_free(&task);
 	sp_free(&shared);
 	TH_LOG("%d images with pending signals", self->cases);
+	assert_no_leftovers(_metadata);
+}
+
+/* ------------------------------------------------------------------ */
+/* Interval timers                                                     */
+/* ------------------------------------------------------------------ */
+
+#define IT_REAL_INTERVAL_NS	1500000000ULL
+#define IT_VIRT_INTERVAL_NS	250000000ULL
+#define IT_PROF_INTERVAL_NS	2000000000ULL
+
+/*
+ * All three interval timers armed, for far longer than any test runs,
+ * with intervals unlike those of the restarter's own timers
+ * (rst_arm_decoy_timers()).
+ */
+static int hook_itimers(void *arg)
+{
+	const struct itimerval real = { { 1, 500000 }, { 3600, 0 } };
+	const struct itimerval virt = { { 0, 250000 }, { 3000, 0 } };
+	const struct itimerval prof = { { 2, 0 }, { 4000, 0 } };
+
+	(void)arg;
+	return setitimer(ITIMER_REAL, &real, NULL) || setitimer(ITIMER_VIRTUAL, &virt, NULL) ||
+	       setitimer(ITIMER_PROF, &prof, NULL);
+}
+
+/*
+ * Append an ITIMERS record: it with ckpt_hdr.len set to len, that many
+ * bytes of it (cut short, or completed with zero bytes), padded.
+ */
+static void it_emit(const struct ckpt_hdr_itimers *it, size_t len, struct ckpt_buf *b)
+{
+	unsigned char rec[sizeof(*it) + 64];
+	struct ckpt_hdr_itimers copy = *it;
+
+	if (len > sizeof(rec))
+		abort();
+	copy.h.len = (uint32_t)len;
+	memset(rec, 0, sizeof(rec));
+	memcpy(rec, &copy, len < sizeof(copy) ? len : sizeof(copy));
+	if (len < sizeof(struct ckpt_hdr))
+		abort();
+	cb_record(b, rec, len);
+}
+
+/* The image with its ITIMERS record (record ti) replaced by it, len bytes of it */
+static void it_case(struct __test_metadata *_metadata, FIXTURE_DATA(real) *self,
+		    size_t ti, const struct ckpt_hdr_itimers *it, size_t len,
+		    const char *what)
+{
+	struct ckpt_buf b = { 0 };
+	char d[160];
+
+	it_emit(it, len, &b);
+	snprintf(d, sizeof(d), "ITIMERS: %s", what);
+	splice_case(_metadata, self, ti, 1, b.data, b.len, EINVAL, d);
+	cb_free(&b);
+}
+
+/*
+ * The image of a target with all three interval timers armed restarts
+ * (also with a time left of INT64_MAX ns, the largest allowed); each
+ * defect of its ITIMERS record is refused with EINVAL, the restarter
+ * unchanged, its own timers included: a length other than that of the
+ * record (the timers cut short, one timer fewer or more, with nr to
+ * match or not), nr other than 3, __pad not zero, a value or an interval
+ * above INT64_MAX; the record missing, twice, after SYSCALL_RESTART or
+ * before the SIGPENDING records.
+ */
+TEST_F_TIMEOUT(real, bad_itimers, 300)
+{
+	static const size_t bad_len[] = {
+		sizeof(struct ckpt_hdr),
+		offsetof(struct ckpt_hdr_itimers, timers),
+		sizeof(struct ckpt_hdr_itimers) - sizeof(struct ckpt_itimer),
+		sizeof(struct ckpt_hdr_itimers) - 8,
+		sizeof(struct ckpt_hdr_itimers) - 1,
+		sizeof(struct ckpt_hdr_itimers) + 1,
+		sizeof(struct ckpt_hdr_itimers) + 8,
+		sizeof(struct ckpt_hdr_itimers) + sizeof(struct ckpt_itimer),
+	};
+	static const uint32_t bad_nr[] = { 0, 1, 2, 4, 0x80000003U, 0xffffffffU };
+	static const uint64_t intervals[CKPT_ITIMER_NR] = {
+		IT_REAL_INTERVAL_NS, IT_VIRT_INTERVAL_NS, IT_PROF_INTERVAL_NS,
+	};
+	static const char *const name[CKPT_ITIMER_NR] = {
+		"ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF",
+	};
+	struct ckpt_buf b = { 0 }, same = { 0 };
+	struct ckpt_hdr_itimers it, r;
+	size_t tp, sp, ti, sr, at;
+	char d[96];
+
+	real_use_target(_metadata, self, hook_itimers);
+	tp = need_rec(_metadata, self, CKPT_HDR_SIGPENDING, 0);
+	sp = need_rec(_metadata, self, CKPT_HDR_SIGPENDING, 1);
+	ti = need_rec(_metadata, self, CKPT_HDR_ITIMERS, 0);
+	sr = need_rec(_metadata, self, CKPT_HDR_SYSCALL_RESTART, 0);
+	ASSERT_EQ(tp + 1, sp);
+	ASSERT_EQ(sp + 1, ti) TH_LOG("ITIMERS is not right after the SIGPENDING records");
+	ASSERT_EQ(ti + 1, sr) TH_LOG("SYSCALL_RESTART is not right after ITIMERS");
+	ASSERT_EQ((ssize_t)ti, ckpt_image_itimers(&self->img, 0, &it))
+		TH_LOG("ITIMERS record of %u bytes", self->img.rec[ti].len);
+
+	/* the target's timers, as the image has them */
+	ASSERT_EQ((uint32_t)CKPT_ITIMER_NR, it.nr);
+	ASSERT_EQ(0U, it.__pad);
+	for (int k = 0; k < CKPT_ITIMER_NR; k++) {
+		ASSERT_LT(0ULL, it.timers[k].value) TH_LOG("%s disarmed in the image", name[k]);
+		ASSERT_EQ(intervals[k], it.timers[k].interval) TH_LOG("%s interval", name[k]);
+	}
+
+	/* the undamaged image restarts */
+	restart_ok_case(_metadata, self, self->img.data, self->img.len, 0, 0,
+			"the undamaged image with its timers armed");
+
+	/* the splicing itself changes nothing */
+	it_emit(&it, sizeof(it), &b);
+	splice_build(_metadata, self, ti, 1, b.data, b.len, &same);
+	ASSERT_EQ(self->img.len, same.len);
+	ASSERT_EQ(0, memcmp(self->img.data, same.data, same.len))
+		TH_LOG("the ITIMERS record written back is not the one read");
+
+	/* still well-formed: the largest time left there is */
+	r = it;
+	r.timers[ITIMER_REAL].value = (uint64_t)INT64_MAX;
+	b.len = 0;
+	it_emit(&r, sizeof(r), &b);
+	splice_build(_metadata, self, ti, 1, b.data, b.len, &same);
+	restart_ok_case(_metadata, self, same.data, same.len, 0, 0,
+			"ITIMER_REAL with INT64_MAX ns left");
+	cb_free(&same);
+
+	/* len */
+	for (size_t i = 0; i < ARRAY_SIZE(bad_len); i++) {
+		snprintf(d, sizeof(d), "len %zu, nr 3", bad_len[i]);
+		it_case(_metadata, self, ti, &it, bad_len[i], d);
+	}
+	r = it;
+	r.nr = 2;
+	it_case(_metadata, self, ti, &r, sizeof(r) - sizeof(struct ckpt_itimer),
+		"two timers, nr 2, len to match");
+	r.nr = 4;
+	it_case(_metadata, self, ti, &r, sizeof(r) + sizeof(struct ckpt_itimer),
+		"four timers (the fourth zero), nr 4, len to match");
+
+	/* nr and __pad */
+	for (size_t i = 0; i < ARRAY_SIZE(bad_nr); i++) {
+		snprintf(d, sizeof(d), "ITIMERS nr %u", bad_nr[i]);
+		set32_case(_metadata, self, OFF(ti, ckpt_hdr_itimers, nr), bad_nr[i], EINVAL, d);
+	}
+	set32_case(_metadata, self, OFF(ti, ckpt_hdr_itimers, __pad), 1, EINVAL,
+		   "ITIMERS __pad 1");
+	set32_case(_metadata, self, OFF(ti, ckpt_hdr_itimers, __pad), 0x80000000U, EINVAL,
+		   "ITIMERS __pad 0x80000000");
+
+	/* a value or an interval above INT64_MAX, the other timers valid */
+	for (int k = 0; k < CKPT_ITIMER_NR; k++) {
+		static const uint64_t bad[] = { 1ULL << 63, (1ULL << 63) + 1, ~0ULL };
+
+		at = OFF(ti, ckpt_hdr_itimers, timers) + (size_t)k * sizeof(struct ckpt_itimer);
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			snprintf(d, sizeof(d), "ITIMERS %s value %#llx", name[k],
+				 (unsigned long long)bad[i]);
+			set64_case(_metadata, self, at + offsetof(struct ckpt_itimer, value),
+				   bad[i], EINVAL, d);
+			snprintf(d, sizeof(d), "ITIMERS %s interval %#llx", name[k],
+				 (unsigned long long)bad[i]);
+			set64_case(_metadata, self, at + offsetof(struct ckpt_itimer, interval),
+				   bad[i], EINVAL, d);
+		}
+	}
+
+	/* where the record is */
+	splice_case(_metadata, self, ti, 1, NULL, 0, EINVAL, "no ITIMERS record");
+	b.len = 0;
+	it_emit(&it, sizeof(it), &b);
+	splice_case(_metadata, self, ti, 0, b.data, b.len, EINVAL, "ITIMERS twice");
+	b.len = 0;
+	cb_raw(&b, self->img.data + self->img.rec[sr].off,
+	       CKPT_ALIGN8((size_t)self->img.rec[sr].len));
+	it_emit(&it, sizeof(it), &b);
+	splice_case(_metadata, self, ti, 2, b.data, b.len, EINVAL,
+		    "ITIMERS after SYSCALL_RESTART");
+	b.len = 0;
+	it_emit(&it, sizeof(it), &b);
+	cb_raw(&b, self->img.data + self->img.rec[tp].off,
+	       self->img.rec[ti].off - self->img.rec[tp].off);
+	splice_case(_metadata, self, tp, 3, b.data, b.len, EINVAL,
+		    "ITIMERS before the SIGPENDING records");
+
+	cb_free(&b);
+	TH_LOG("%d images with interval timers", self->cases);
 	assert_no_leftovers(_metadata);
 }
 
