@@ -932,17 +932,25 @@ static inline void rs_expect_restart_error(struct __test_metadata *_metadata, st
 
 /*
  * The whole pattern for a target that stops itself: spawn, wait for the
- * stop, checkpoint, kill, restart, wait, expect a clean report.
+ * stop, checkpoint, kill, restart (with options o, may be NULL), wait up
+ * to wait_ms, expect a clean report.
  */
-static inline void rs_run(struct __test_metadata *_metadata, struct rs_test *t,
-		   rs_target_fn fn, const void *arg)
+static inline void rs_run_opts(struct __test_metadata *_metadata, struct rs_test *t,
+			       rs_target_fn fn, const void *arg,
+			       const struct rs_restart_opts *o, int wait_ms)
 {
 	rs_spawn(_metadata, t, fn, arg);
 	rs_wait_stopped(_metadata, t);
 	rs_checkpoint_kill(_metadata, t);
-	rs_restart(_metadata, t, NULL);
-	rs_wait_restarter(_metadata, t, RS_WAIT_MS);
+	rs_restart(_metadata, t, o);
+	rs_wait_restarter(_metadata, t, wait_ms);
 	rs_expect_restored(_metadata, t);
+}
+
+static inline void rs_run(struct __test_metadata *_metadata, struct rs_test *t,
+		   rs_target_fn fn, const void *arg)
+{
+	rs_run_opts(_metadata, t, fn, arg, NULL, RS_WAIT_MS);
 }
 
 /* ------------------------------------------------------------------ */

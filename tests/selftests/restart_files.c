@@ -663,12 +663,7 @@ TEST_F_TIMEOUT(tty, reattached, 60)
 		SKIP(return, "none of fds 0-2 is a terminal");
 	if (variant->stdout_null && (!isatty(1) || (!isatty(0) && !isatty(2))))
 		SKIP(return, "needs terminals on fd 1 and on fd 0 or 2");
-	rs_spawn(_metadata, t, tty_target, variant);
-	rs_wait_stopped(_metadata, t);
-	rs_checkpoint_kill(_metadata, t);
-	rs_restart(_metadata, t, &o);
-	rs_wait_restarter(_metadata, t, RS_WAIT_MS);
-	rs_expect_restored(_metadata, t);
+	rs_run_opts(_metadata, t, tty_target, variant, &o, RS_WAIT_MS);
 }
 
 TEST_HARNESS_MAIN

@@ -214,12 +214,7 @@ TEST_F_TIMEOUT(restart, alarm, 60)
 {
 	struct rs_test *t = &self->t;
 
-	rs_spawn(_metadata, t, alarm_target, NULL);
-	rs_wait_stopped(_metadata, t);
-	rs_checkpoint_kill(_metadata, t);
-	rs_restart(_metadata, t, &with_decoys);
-	rs_wait_restarter(_metadata, t, RS_WAIT_MS);
-	rs_expect_restored(_metadata, t);
+	rs_run_opts(_metadata, t, alarm_target, NULL, &with_decoys, RS_WAIT_MS);
 }
 
 /* ------------------------------------------------------------------ */
@@ -232,7 +227,7 @@ TEST_F_TIMEOUT(restart, alarm, 60)
 static void real_interval_target(const struct rs_test *t, const void *arg)
 {
 	const struct itimerval set = { { 0, RI_INTERVAL_US }, { 0, RI_VALUE_US } };
-	int64_t v0, i0, v, i;
+	int64_t v0, i0, v = 0, i = 0;
 	int pending;
 	pid_t pid0;
 
@@ -328,7 +323,7 @@ static void real_fired_target(const struct rs_test *t, const void *arg)
 {
 	const struct itimerval set = { { 0, RF_INTERVAL_US }, { 0, RF_VALUE_US } };
 	const struct timespec wait = { FIRE_WAIT_S, 0 };
-	int64_t v, i;
+	int64_t v = 0, i = 0;
 	sigset_t alrm;
 	pid_t pid0;
 
@@ -371,12 +366,7 @@ TEST_F_TIMEOUT(restart, real_fired_pending, 120)
 {
 	struct rs_test *t = &self->t;
 
-	rs_spawn(_metadata, t, real_fired_target, NULL);
-	rs_wait_stopped(_metadata, t);
-	rs_checkpoint_kill(_metadata, t);
-	rs_restart(_metadata, t, &with_decoys);
-	rs_wait_restarter(_metadata, t, TIMERS_WAIT_MS);
-	rs_expect_restored(_metadata, t);
+	rs_run_opts(_metadata, t, real_fired_target, NULL, &with_decoys, TIMERS_WAIT_MS);
 }
 
 /* ------------------------------------------------------------------ */
@@ -445,12 +435,7 @@ TEST_F_TIMEOUT(restart, cpu_timers, 60)
 {
 	struct rs_test *t = &self->t;
 
-	rs_spawn(_metadata, t, cpu_timers_target, NULL);
-	rs_wait_stopped(_metadata, t);
-	rs_checkpoint_kill(_metadata, t);
-	rs_restart(_metadata, t, &with_decoys);
-	rs_wait_restarter(_metadata, t, RS_WAIT_MS);
-	rs_expect_restored(_metadata, t);
+	rs_run_opts(_metadata, t, cpu_timers_target, NULL, &with_decoys, RS_WAIT_MS);
 }
 
 /* ------------------------------------------------------------------ */
@@ -478,7 +463,7 @@ static int spin_until_pending(int sig)
 static void prof_fires_target(const struct rs_test *t, const void *arg)
 {
 	const struct itimerval prof = { { 0, PF_US }, { 0, PF_US } };
-	int64_t v0, i0, v, i;
+	int64_t v0, i0, v = 0, i = 0;
 	pid_t pid0;
 
 	(void)arg;
@@ -527,12 +512,7 @@ TEST_F_TIMEOUT(restart, prof_fires, 120)
 {
 	struct rs_test *t = &self->t;
 
-	rs_spawn(_metadata, t, prof_fires_target, NULL);
-	rs_wait_stopped(_metadata, t);
-	rs_checkpoint_kill(_metadata, t);
-	rs_restart(_metadata, t, &with_decoys);
-	rs_wait_restarter(_metadata, t, TIMERS_WAIT_MS);
-	rs_expect_restored(_metadata, t);
+	rs_run_opts(_metadata, t, prof_fires_target, NULL, &with_decoys, TIMERS_WAIT_MS);
 }
 
 /* ------------------------------------------------------------------ */
@@ -644,7 +624,7 @@ TEST_F_TIMEOUT(restart, time_left_from_restart, 60)
 
 static void no_timers_target(const struct rs_test *t, const void *arg)
 {
-	int64_t v, i;
+	int64_t v = 0, i = 0;
 	pid_t pid0;
 
 	(void)arg;
