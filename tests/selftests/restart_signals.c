@@ -105,21 +105,27 @@ static int raw_sigtimedwait(const sigset_t *set, siginfo_t *si,
 	return (int)syscall(SYS_rt_sigtimedwait, set, si, timeout, CKPT_NSIG / 8);
 }
 
-/*
- * Take signal sig with rt_sigtimedwait() without waiting: it must be
- * there, with this siginfo.
- */
-static void take(int sig, int code, pid_t pid, uid_t uid, uint64_t value, const char *what)
+/* rt_sigtimedwait() for sig alone, without waiting: sig, or -1 */
+static int take_now(int sig, siginfo_t *si)
 {
 	static const struct timespec zero;
-	siginfo_t si;
 	sigset_t set;
-	int r;
 
 	sigemptyset(&set);
 	sigaddset(&set, sig);
+	return raw_sigtimedwait(&set, si, &zero);
+}
+
+/*
+ * Take signal sig without waiting: it must be there, with this siginfo.
+ */
+static void take(int sig, int code, pid_t pid, uid_t uid, uint64_t value, const char *what)
+{
+	siginfo_t si;
+	int r;
+
 	memset(&si, 0x5a, sizeof(si));
-	r = raw_sigtimedwait(&set, &si, &zero);
+	r = take_now(sig, &si);
 	if (!rs_check(r == sig, "%s: sigtimedwait gave %d (%s), expected signal %d", what, r,
 		      r < 0 ? strerror(errno) : "a signal", sig))
 		return;
@@ -129,14 +135,10 @@ static void take(int sig, int code, pid_t pid, uid_t uid, uint64_t value, const 
 /* No further instance of sig is pending. */
 static void none_left(int sig, const char *what)
 {
-	static const struct timespec zero;
 	siginfo_t si;
-	sigset_t set;
 	int r;
 
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	r = raw_sigtimedwait(&set, &si, &zero);
+	r = take_now(sig, &si);
 	rs_check(r < 0 && errno == EAGAIN, "%s: one more pending (sigtimedwait gave %d, value %#llx)",
 		 what, r, r > 0 ? (unsigned long long)(uintptr_t)si.si_value.sival_ptr : 0ULL);
 }
