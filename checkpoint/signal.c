@@ -3,8 +3,7 @@
  * Checkpoint/restart: signal dispositions, the blocked mask, the
  * alternate signal stack and (in sigpending.c) the pending signals.
  *
- * POSIX timers are not saved yet: a task that has any is refused rather
- * than restarted without them. Interval timers are in timers.c.
+ * Timers are in timers.c.
  */
 #include <linux/checkpoint.h>
 #include <linux/errno.h>
@@ -31,20 +30,6 @@ struct ckpt_rst_signal {
 	struct ckpt_hdr_signal_task task;
 	struct ckpt_hdr_sigpending *pending[2];
 };
-
-/* POSIX timers: refused until they can be saved */
-static int checkpoint_signals_check(struct ckpt_ctx *ctx,
-				    struct task_struct *t)
-{
-#ifdef CONFIG_POSIX_TIMERS
-	if (!hlist_empty(&t->signal->posix_timers)) {
-		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: POSIX timers (not supported yet)",
-			 task_pid_vnr(t));
-		return -EOPNOTSUPP;
-	}
-#endif
-	return 0;
-}
 
 /**
  * ckpt_checkpoint_signals() - save dispositions, mask, altstack, pending
@@ -76,7 +61,7 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *task)
 		kfree(sh);
 		return -ESRCH;
 	}
-	ret = checkpoint_signals_check(ctx, task);
+	ret = 0;
 	for (i = 0; i < _NSIG; i++) {
 		const struct sigaction *sa = &sighand->action[i].sa;
 

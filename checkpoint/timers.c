@@ -6,7 +6,8 @@
  * uses, ITIMER_VIRTUAL and ITIMER_PROF) are saved as getitimer(2) reads
  * them, the time left and the interval, and armed again at restart as
  * setitimer(2) would: the time left counts from the restart. POSIX timers
- * are refused by signal.c until they can be saved.
+ * are not saved yet: a process that has any is refused rather than
+ * restarted without them.
  */
 #include <linux/checkpoint.h>
 #include <linux/errno.h>
@@ -18,10 +19,31 @@
 #include <linux/time.h>
 #include <uapi/linux/time.h>
 
+/* POSIX timers: refused until they can be saved */
+static int checkpoint_posix_timers(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct sighand_struct *sighand;
+	unsigned long flags;
+	bool any;
+
+	sighand = lock_task_sighand(t, &flags);
+	if (!sighand)
+		return -ESRCH;
+	any = !hlist_empty(&t->signal->posix_timers);
+	spin_unlock_irqrestore(&sighand->siglock, flags);
+	if (!any)
+		return 0;
+	ckpt_err(ctx, -EOPNOTSUPP, "pid %d: POSIX timers (not supported yet)",
+		 task_pid_vnr(t));
+	return -EOPNOTSUPP;
+}
+
 /**
  * ckpt_checkpoint_timers() - save the interval timers of a task's process
  * @ctx: checkpoint context
  * @task: the task, stopped or current
+ *
+ * Refuses a process with POSIX timers.
  *
  * Return: 0 or a negative errno.
  */
@@ -33,6 +55,9 @@ int ckpt_checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *task)
 
 	BUILD_BUG_ON(ITIMER_REAL != 0 || ITIMER_VIRTUAL != 1 ||
 		     ITIMER_PROF != 2 || CKPT_ITIMER_NR != 3);
+	ret = checkpoint_posix_timers(ctx, task);
+	if (ret)
+		return ret;
 	for (which = 0; which < CKPT_ITIMER_NR; which++) {
 		ret = do_getitimer(task, which, &v);
 		if (ret)
