@@ -1570,16 +1570,6 @@ static int hook_child(void *arg)
 	return 0;
 }
 
-static int hook_pipe(void *arg)
-{
-	int p[2];
-
-	(void)arg;
-	if (pipe(p))
-		return -1;
-	return fd_move(p[0], TGT_EXTRA_FD) || fd_move(p[1], TGT_EXTRA_FD + 1);
-}
-
 static int hook_unix_socket(void *arg)
 {
 	int sv[2];
@@ -1659,7 +1649,7 @@ TEST_F(simple, refuse_child_process)
 
 TEST_F(simple, refuse_pipe)
 {
-	refusal_case(_metadata, self, hook_pipe, NULL, EOPNOTSUPP, "fd 10", "pipe");
+	refusal_case(_metadata, self, target_hook_pipe, NULL, EOPNOTSUPP, "fd 10", "pipe");
 }
 
 TEST_F(simple, refuse_unix_socket)

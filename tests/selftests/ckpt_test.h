@@ -2223,6 +2223,17 @@ static inline int fd_move(int fd, int want)
 	return 0;
 }
 
+/* A target hook: both ends of a pipe at TGT_EXTRA_FD and the one after */
+static inline int target_hook_pipe(void *arg)
+{
+	int p[2];
+
+	(void)arg;
+	if (pipe(p))
+		return -1;
+	return fd_move(p[0], TGT_EXTRA_FD) || fd_move(p[1], TGT_EXTRA_FD + 1);
+}
+
 static inline void __attribute__((noreturn))
 target_body(const char *path, ckpt_target_hook hook, void *arg)
 {

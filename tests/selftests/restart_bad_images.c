@@ -2341,16 +2341,6 @@ TEST_F_TIMEOUT(real, bad_itimers, 300)
 }
 
 /* A target holding a pipe: its checkpoint fails; the image is refused */
-static int hook_pipe(void *arg)
-{
-	int p[2];
-
-	(void)arg;
-	if (pipe(p))
-		return -1;
-	return fd_move(p[0], TGT_EXTRA_FD) || fd_move(p[1], TGT_EXTRA_FD + 1);
-}
-
 TEST_F(real, failed_checkpoint_image)
 {
 	struct ckpt_target t2;
@@ -2360,7 +2350,7 @@ TEST_F(real, failed_checkpoint_image)
 	unsigned char *img;
 	size_t len;
 
-	ASSERT_EQ(0, target_spawn(&t2, 0, hook_pipe, NULL));
+	ASSERT_EQ(0, target_spawn(&t2, 0, target_hook_pipe, NULL));
 	if (target_stop(&t2)) {
 		target_cleanup(&t2);
 		ASSERT_TRUE(0) TH_LOG("cannot stop the second target");
