@@ -90,6 +90,10 @@ static int checkpoint_task_kinds(struct ckpt_ctx *ctx, struct task_struct *t)
 	unsigned int i;
 	int ret = 0;
 
+	/* A zombie is only its entry in the tree */
+	if (ckpt_tree_is_zombie(t))
+		return 0;
+	ctx->task_pid = task_pid_vnr(t);
 	for (i = 0; i < ckpt_nr_task_kinds && !ret; i++)
 		ret = ckpt_task_kinds[i].checkpoint(ctx, t);
 	return ret;
@@ -100,12 +104,17 @@ static int checkpoint_task_kinds(struct ckpt_ctx *ctx, struct task_struct *t)
  * task cannot run until it is woken, but the checks of the system call
  * are only a snapshot: pin each by its context switch count, which must
  * not move while the state is read, so that a task woken meanwhile is
- * refused instead of saved torn.
+ * refused instead of saved torn. A zombie does not run any more, and
+ * waits for a parent that is pinned too.
  */
 static int checkpoint_pin(struct ckpt_ctx *ctx, struct task_struct *t,
 			  unsigned long *ncsw)
 {
-	int ret = ckpt_may_checkpoint(t);
+	int ret;
+
+	if (ckpt_tree_is_zombie(t))
+		return 0;
+	ret = ckpt_may_checkpoint(t);
 
 	if (ret) {
 		ckpt_err(ctx, ret, "pid %d: %s", task_pid_vnr(t),
@@ -141,7 +150,7 @@ static int checkpoint_tasks(struct ckpt_ctx *ctx)
 	for (i = 0; i < ctx->nr_tasks && !ret; i++) {
 		struct task_struct *t = ctx->tasks[i];
 
-		if (t != current &&
+		if (t != current && ncsw[i] &&
 		    wait_task_inactive(t, CKPT_STOPPED_STATES) != ncsw[i]) {
 			ckpt_err(ctx, -EBUSY, "pid %d: ran during the checkpoint",
 				 task_pid_vnr(t));

@@ -101,7 +101,7 @@ static int checkpoint_file_record(struct ckpt_ctx *ctx, struct file *file,
 
 	if (file->f_flags & ~(CKPT_FILE_OPEN_FLAGS | CKPT_FILE_IGNORED_FLAGS)) {
 		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: %s: open flags %#x",
-			 ctx->root_pid, what, file->f_flags);
+			 ctx->task_pid, what, file->f_flags);
 		return -EOPNOTSUPP;
 	}
 	if (inode == file_inode(ctx->file))
@@ -111,7 +111,7 @@ static int checkpoint_file_record(struct ckpt_ctx *ctx, struct file *file,
 	path = d_path(&file->f_path, buf, PATH_MAX);
 	if (IS_ERR(path) || *path != '/' || d_unlinked(file->f_path.dentry)) {
 		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: %s: %s is deleted or out of reach",
-			 ctx->root_pid, what, IS_ERR(path) ? "file" : path);
+			 ctx->task_pid, what, IS_ERR(path) ? "file" : path);
 		return -EOPNOTSUPP;
 	}
 	ret = ops->checkpoint ? ops->checkpoint(ctx, file, &h) : 0;
@@ -154,7 +154,7 @@ int ckpt_checkpoint_file(struct ckpt_ctx *ctx, struct file *file,
 		ret = checkpoint_file_record(ctx, file, ops, *objref, what, buf);
 	} else {
 		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: %s: %s unsupported",
-			 ctx->root_pid, what, ckpt_file_name(file, buf, PATH_MAX));
+			 ctx->task_pid, what, ckpt_file_name(file, buf, PATH_MAX));
 		ret = -EOPNOTSUPP;
 	}
 	kfree(buf);
@@ -391,7 +391,7 @@ int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *task)
 	ret = checkpoint_collect_fds(task, &t, &files);
 	if (ret == -EMFILE) {
 		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: more than %u open files",
-			 ctx->root_pid, CKPT_FDS_MAX);
+			 ctx->task_pid, CKPT_FDS_MAX);
 		return -EOPNOTSUPP;
 	}
 	if (ret)

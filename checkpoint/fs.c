@@ -44,7 +44,7 @@ static int checkpoint_dir_path(struct ckpt_ctx *ctx, const struct path *path,
 	p = d_path(path, buf, PATH_MAX);
 	if (IS_ERR(p) || d_unlinked(path->dentry) || *p != '/') {
 		ckpt_err(ctx, -EOPNOTSUPP,
-			 "pid %d: %s is deleted or out of reach", ctx->root_pid,
+			 "pid %d: %s is deleted or out of reach", ctx->task_pid,
 			 what);
 		return -EOPNOTSUPP;
 	}

@@ -190,7 +190,7 @@ static int checkpoint_mm_collect(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			why = "memory with a protection key";
 		if (why) {
 			ckpt_err(ctx, -EOPNOTSUPP, "pid %d: %#lx-%#lx: %s",
-				 ctx->root_pid, vma->vm_start, vma->vm_end, why);
+				 ctx->task_pid, vma->vm_start, vma->vm_end, why);
 			break;
 		}
 		v->start = vma->vm_start;

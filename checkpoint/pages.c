@@ -254,7 +254,7 @@ int ckpt_pages_write(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		ret = -EBUSY;
 	if (ret == -EBUSY)
 		ckpt_err(ctx, -EBUSY, "pid %d: memory %#lx-%#lx changed during the checkpoint",
-			 ctx->root_pid, v->start, v->end);
+			 ctx->task_pid, v->start, v->end);
 	return ret;
 }
 

@@ -4,7 +4,9 @@
  *
  * Reads the image in the order checkpoint wrote it and checks every
  * record before acting on it. The kinds of state are restored by their
- * own files; this one only sequences them.
+ * own files; this one only sequences them. An image of one task is
+ * restored here by that task alone; the tasks of a tree take turns
+ * through the same steps under coordinator.c.
  */
 #include <linux/checkpoint.h>
 #include <linux/errno.h>
@@ -69,9 +71,10 @@ static int restore_read_header(struct ckpt_ctx *ctx)
 /*
  * The restarting task is replaced like exec replaces it, but without
  * de_thread(): it must be alone with its memory, files and handlers, and
- * have no children that would become the restored task's.
+ * have no children that would become the restored task's, unless they
+ * are the restored task's children of a tree (@tree), checked as they join.
  */
-static int restore_check_caller(struct ckpt_ctx *ctx)
+static int restore_check_caller(struct ckpt_ctx *ctx, bool tree)
 {
 	struct task_struct *t = current;
 	const char *why = NULL;
@@ -86,7 +89,7 @@ static int restore_check_caller(struct ckpt_ctx *ctx)
 		why = "shares its file table";
 	else if (t->fs->users > 1)
 		why = "shares its fs context";
-	else if (!list_empty(&t->children))
+	else if (!tree && !list_empty(&t->children))
 		why = "has children";
 	if (!why)
 		return 0;
@@ -111,14 +114,15 @@ static int restore_read_trailer(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-static int restore_task_kinds(struct ckpt_ctx *ctx)
+/* Restores the state of one task; the image ends after the @last one */
+static int restore_task_kinds(struct ckpt_ctx *ctx, bool last)
 {
 	unsigned int i;
 	int ret = 0;
 
 	for (i = 0; i < ckpt_nr_task_kinds && !ret; i++)
 		ret = ckpt_task_kinds[i].restore(ctx);
-	if (!ret)
+	if (!ret && last)
 		ret = restore_read_trailer(ctx);
 	for (i = 0; i < ckpt_nr_task_kinds && !ret; i++)
 		if (ckpt_task_kinds[i].commit)
@@ -145,16 +149,57 @@ static int restore_check_not_failed(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-static int restore_tasks(struct ckpt_ctx *ctx)
+static int restore_one_task(struct ckpt_ctx *ctx, bool tree, bool last)
 {
 	int ret;
 
+	ctx->task_pid = task_pid_vnr(current);
+	ctx->no_return = false;
+	ctx->retval = 0;
 	ret = restore_check_not_failed(ctx);
 	if (!ret)
-		ret = restore_check_caller(ctx);
+		ret = restore_check_caller(ctx, tree);
 	if (!ret)
-		ret = restore_task_kinds(ctx);
+		ret = restore_task_kinds(ctx, last);
 	return ret;
+}
+
+/**
+ * ckpt_restart_prologue() - read what comes before the state of the tasks
+ * @ctx: restart context
+ *
+ * Reads and checks the header, the architecture header and the tree, which
+ * stays in @ctx->tree.
+ *
+ * Return: 0 or the negative errno of the cause, reported with ckpt_err().
+ */
+int ckpt_restart_prologue(struct ckpt_ctx *ctx)
+{
+	int ret;
+
+	ret = restore_read_header(ctx);
+	if (!ret)
+		ret = ckpt_arch_read_header(ctx);
+	if (!ret)
+		ret = restore_check_not_failed(ctx);
+	if (!ret)
+		ret = ckpt_tree_read(ctx);
+	return ret;
+}
+
+/**
+ * ckpt_restart_task() - restore the calling task, a task of a tree, from @ctx
+ * @ctx: the restart context of the tree, at the state of the caller's task
+ * @last: the caller's task is the last with state in the image
+ *
+ * As ckpt_do_restart(), for one task of a tree whose turn it is. On
+ * return @ctx->retval and @ctx->no_return are the caller's.
+ *
+ * Return: 0 or the negative errno of the cause, reported with ckpt_err().
+ */
+int ckpt_restart_task(struct ckpt_ctx *ctx, bool last)
+{
+	return restore_one_task(ctx, true, last);
 }
 
 /**
@@ -172,15 +217,15 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 {
 	int ret;
 
-	ret = restore_read_header(ctx);
+	ret = ckpt_restart_prologue(ctx);
+	if (!ret && ctx->tree->nr_tasks > 1) {
+		ckpt_err(ctx, -EOPNOTSUPP,
+			 "image of %u tasks: a tree restarts with RESTART_COORDINATE (mktree)",
+			 ctx->tree->nr_tasks);
+		ret = -EOPNOTSUPP;
+	}
 	if (!ret)
-		ret = ckpt_arch_read_header(ctx);
-	if (!ret)
-		ret = restore_check_not_failed(ctx);
-	if (!ret)
-		ret = ckpt_tree_read(ctx);
-	if (!ret)
-		ret = restore_tasks(ctx);
+		ret = restore_one_task(ctx, false, true);
 	if (ret && ctx->err_errno)
 		ret = -ctx->err_errno;
 	return ret;

@@ -165,6 +165,7 @@ SYSCALL_DEFINE3(checkpoint, pid_t, pid, int, fd, unsigned long, flags)
 	}
 	ctx->root = task;
 	ctx->root_pid = task_pid_vnr(task);
+	ctx->task_pid = ctx->root_pid;
 	ret = ckpt_do_checkpoint(ctx);
 	ckpt_ctx_free(ctx);
 	goto out_fd;
@@ -189,6 +190,36 @@ static void restart_kill(struct ckpt_ctx *ctx, long err)
 	force_fatal_sig(SIGKILL);
 }
 
+/* restart(pid, fd, RESTART_COORDINATE) and restart(0, fd, RESTART_JOIN) */
+static long restart_tree(pid_t pid, int fd, unsigned long flags)
+{
+	int exit_code = -1;
+	struct file *file;
+	long ret;
+
+	if (!(flags & RESTART_COORDINATE) != !pid)
+		return -EINVAL;
+	/*
+	 * The tasks of the tree read the one image in turns, so none holds
+	 * its position lock, which they would all wait for.
+	 */
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	if (!(file->f_mode & FMODE_READ))
+		ret = -EBADF;
+	else if (!file->f_op->read_iter)
+		ret = -EINVAL;
+	else if (flags & RESTART_COORDINATE)
+		ret = ckpt_coordinate(file, pid, flags);
+	else
+		ret = ckpt_join(file, flags, &exit_code);
+	fput(file);
+	if (exit_code >= 0)
+		do_exit(exit_code);
+	return ret;
+}
+
 SYSCALL_DEFINE3(restart, pid_t, pid, int, fd, unsigned long, flags)
 {
 	struct task_struct *task;
@@ -196,14 +227,17 @@ SYSCALL_DEFINE3(restart, pid_t, pid, int, fd, unsigned long, flags)
 	struct fd f;
 	long ret;
 
-	if (flags & ~RESTART_FLAGS_ALL || pid < 0)
+	if (flags & ~RESTART_FLAGS_ALL || pid < 0 ||
+	    (flags & RESTART_COORDINATE && flags & RESTART_JOIN))
 		return -EINVAL;
+	if (flags & (RESTART_COORDINATE | RESTART_JOIN))
+		return restart_tree(pid, fd, flags);
 
 	ret = ckpt_fdget(fd, FMODE_READ, &f);
 	if (ret)
 		return ret;
 
-	/* Joining a restart coordinated by another task comes with trees */
+	/* pid is the caller, or 0 */
 	if (pid) {
 		ret = -ESRCH;
 		task = find_get_task_by_vpid(pid);
@@ -222,6 +256,7 @@ SYSCALL_DEFINE3(restart, pid_t, pid, int, fd, unsigned long, flags)
 	}
 	ctx->root = get_task_struct(current);
 	ctx->root_pid = task_pid_vnr(current);
+	ctx->task_pid = ctx->root_pid;
 	ret = ckpt_do_restart(ctx);
 	if (!ret)
 		ret = ctx->retval;

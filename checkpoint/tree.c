@@ -235,20 +235,35 @@ static pid_t tree_container_stray(struct ckpt_ctx *ctx)
 	return stray;
 }
 
-/* Restart rebuilds one task so far: refuse more, naming the reason */
+/* Restart rebuilds processes of one thread so far: refuse threads */
 static int tree_supported(struct ckpt_ctx *ctx)
 {
-	int threads = get_nr_threads(ctx->root);
+	unsigned int i;
 
-	if (ctx->nr_tasks == 1)
-		return 0;
-	if (threads > 1)
-		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: has %d threads",
-			 ctx->root_pid, threads);
-	else
-		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: has child processes",
-			 ctx->root_pid);
-	return -EOPNOTSUPP;
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		struct task_struct *t = ctx->tasks[i];
+		int threads = get_nr_threads(t);
+
+		if (threads > 1) {
+			ckpt_err(ctx, -EOPNOTSUPP, "pid %d: has %d threads",
+				 task_pid_vnr(t), threads);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+/**
+ * ckpt_tree_is_zombie() - whether a task of the tree is a zombie
+ * @task: a collected task
+ *
+ * A zombie is in the tree, with its exit code, but has no state to save.
+ *
+ * Return: true if @task exited and waits to be reaped.
+ */
+bool ckpt_tree_is_zombie(struct task_struct *task)
+{
+	return READ_ONCE(task->exit_state) == EXIT_ZOMBIE;
 }
 
 /**
@@ -257,7 +272,7 @@ static int tree_supported(struct ckpt_ctx *ctx)
  *
  * Fills @ctx->tasks (@ctx->root first) and @ctx->pid_ns. The tasks are
  * not checked here: each kind of state refuses what it cannot save. For
- * now a tree of more than one task is refused with -EOPNOTSUPP.
+ * now a process of more than one thread is refused with -EOPNOTSUPP.
  *
  * Return: 0 or a negative errno, reported with ckpt_err().
  */
@@ -284,8 +299,8 @@ int ckpt_tree_collect(struct ckpt_ctx *ctx)
 }
 
 /**
- * ckpt_tree_free() - drop what ckpt_tree_collect() took
- * @ctx: checkpoint context
+ * ckpt_tree_free() - drop what ckpt_tree_collect() or ckpt_tree_read() took
+ * @ctx: checkpoint or restart context
  */
 void ckpt_tree_free(struct ckpt_ctx *ctx)
 {
@@ -296,6 +311,10 @@ void ckpt_tree_free(struct ckpt_ctx *ctx)
 	if (ctx->pid_ns)
 		put_pid_ns(ctx->pid_ns);
 	ctx->pid_ns = NULL;
+	kvfree(ctx->tree);
+	ctx->tree = NULL;
+	kvfree(ctx->tree_by_pid);
+	ctx->tree_by_pid = NULL;
 }
 
 static int tree_cmp_ptr(const void *a, const void *b)
@@ -396,6 +415,33 @@ static void tree_fill_task(struct ckpt_ctx *ctx, unsigned int i,
 					    offsetof(struct tree_shared, sighand));
 }
 
+/* Processes that share state without being threads: not restarted yet */
+static int tree_check_sharing(struct ckpt_ctx *ctx,
+			      const struct ckpt_tree_task *tasks)
+{
+	static const char * const what[] = {
+		"address space", "file table", "fs context", "signal handlers",
+	};
+	unsigned int i, k;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct ckpt_tree_task *e = &tasks[i];
+		u32 share[] = {
+			e->share_mm, e->share_files, e->share_fs,
+			e->share_sighand,
+		};
+
+		for (k = 0; k < ARRAY_SIZE(share); k++) {
+			if (!share[k])
+				continue;
+			ckpt_err(ctx, -EOPNOTSUPP, "pid %d: shares its %s with pid %d",
+				 e->pid, what[k], tasks[share[k] - 1].pid);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
 /**
  * ckpt_tree_write() - write the CKPT_HDR_TREE record of @ctx->tasks
  * @ctx: checkpoint context, after ckpt_tree_collect()
@@ -427,7 +473,9 @@ int ckpt_tree_write(struct ckpt_ctx *ctx)
 		h->flags |= CKPT_TREE_CONTAINER;
 	for (i = 0; i < nr; i++)
 		tree_fill_task(ctx, i, sorted, shared, &h->tasks[i]);
-	ret = ckpt_write_obj(ctx, &h->h, CKPT_HDR_TREE, len);
+	ret = tree_check_sharing(ctx, h->tasks);
+	if (!ret)
+		ret = ckpt_write_obj(ctx, &h->h, CKPT_HDR_TREE, len);
 out:
 	kvfree(shared);
 	kvfree(sorted);
@@ -440,6 +488,18 @@ out:
 				 CKPT_TREE_PGID_OUTSIDE | \
 				 CKPT_TREE_SID_OUTSIDE)
 
+/* A status wait(2) can return for a task that exited or was killed */
+static bool tree_exit_code_ok(s32 code)
+{
+	int sig = code & 0x7f;
+
+	if (code < 0 || code > 0xffff)
+		return false;
+	if (!sig)
+		return !(code & 0x80);
+	return sig != 0x7f && valid_signal(sig) && !(code & 0xff00);
+}
+
 /* Entry @i of @tasks, checked against the ones before it */
 static bool tree_task_ok(const struct ckpt_tree_task *tasks, unsigned int i)
 {
@@ -449,7 +509,13 @@ static bool tree_task_ok(const struct ckpt_tree_task *tasks, unsigned int i)
 	    e->pgid < 0 || e->sid < 0 || e->exit_signal > _NSIG ||
 	    e->flags & ~CKPT_TREE_TASK_FLAGS || e->__pad)
 		return false;
-	if (!i && (e->ppid || e->ptid || e->pid != e->tgid))
+	if (!i && (e->ppid || e->ptid || e->pid != e->tgid ||
+		   e->flags & CKPT_TREE_ZOMBIE))
+		return false;
+	if (i && (!e->ppid || !e->ptid))
+		return false;
+	if (e->flags & CKPT_TREE_ZOMBIE ?
+	    !tree_exit_code_ok(e->exit_code) : e->exit_code)
 		return false;
 	/* A thread comes right after its leader or another of its threads */
 	if (e->pid != e->tgid && tasks[i - 1].tgid != e->tgid)
@@ -458,45 +524,113 @@ static bool tree_task_ok(const struct ckpt_tree_task *tasks, unsigned int i)
 	       e->share_fs <= i && e->share_sighand <= i;
 }
 
+static int tree_cmp_index(const void *a, const void *b, const void *priv)
+{
+	const struct ckpt_tree_task *tasks = priv;
+	s32 x = tasks[*(const u32 *)a].pid, y = tasks[*(const u32 *)b].pid;
+
+	return x < y ? -1 : x > y;
+}
+
+/**
+ * ckpt_tree_index() - the index of a task in the tree read at restart
+ * @ctx: restart context, after ckpt_tree_read()
+ * @pid: a pid of the image
+ *
+ * Return: the index of the task with that pid, or -1 if there is none.
+ */
+int ckpt_tree_index(struct ckpt_ctx *ctx, pid_t pid)
+{
+	const struct ckpt_tree_task *tasks = ctx->tree->tasks;
+	unsigned int lo = 0, hi = ctx->tree->nr_tasks;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		s32 p = tasks[ctx->tree_by_pid[mid]].pid;
+
+		if (p == pid)
+			return ctx->tree_by_pid[mid];
+		if (p < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/*
+ * The relations between the entries: pids that are unique, a parent (and
+ * the thread that created the task) listed before its children.
+ */
+static int tree_check_relations(struct ckpt_ctx *ctx)
+{
+	const struct ckpt_tree_task *tasks = ctx->tree->tasks;
+	unsigned int i, n = ctx->tree->nr_tasks;
+	u32 *by_pid;
+
+	by_pid = kvmalloc_array(n, sizeof(*by_pid), GFP_KERNEL);
+	if (!by_pid)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		by_pid[i] = i;
+	sort_r(by_pid, n, sizeof(*by_pid), tree_cmp_index, NULL, tasks);
+	ctx->tree_by_pid = by_pid;
+	for (i = 1; i < n; i++) {
+		if (tasks[by_pid[i - 1]].pid == tasks[by_pid[i]].pid) {
+			ckpt_err(ctx, -EINVAL,
+				 "malformed tree record: pid %d twice",
+				 tasks[by_pid[i]].pid);
+			return -EINVAL;
+		}
+	}
+	for (i = 1; i < n; i++) {
+		const struct ckpt_tree_task *e = &tasks[i];
+		int p = ckpt_tree_index(ctx, e->ppid);
+		int pt = ckpt_tree_index(ctx, e->ptid);
+
+		if (p < 0 || p >= i || tasks[p].pid != tasks[p].tgid ||
+		    pt < 0 || pt >= i || tasks[pt].tgid != e->ppid ||
+		    tasks[p].flags & CKPT_TREE_ZOMBIE) {
+			ckpt_err(ctx, -EINVAL,
+				 "malformed tree record: task %u: parent %d",
+				 i, e->ppid);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /**
  * ckpt_tree_read() - read and check the CKPT_HDR_TREE record
  * @ctx: restart context
  *
- * Return: 0, -EINVAL for a malformed record, -EOPNOTSUPP for an image of
- * more than one task, which restart cannot rebuild yet.
+ * The record stays in @ctx->tree, with @ctx->tree_by_pid to look its
+ * tasks up by pid.
+ *
+ * Return: 0, or -EINVAL for a malformed record.
  */
 int ckpt_tree_read(struct ckpt_ctx *ctx)
 {
 	struct ckpt_hdr_tree *h;
 	unsigned int i;
-	int ret = 0;
 
 	h = ckpt_read_obj_alloc(ctx, CKPT_HDR_TREE, sizeof(*h),
 				struct_size(h, tasks, CKPT_TREE_MAX_TASKS));
 	if (IS_ERR(h))
 		return PTR_ERR(h);
+	ctx->tree = h;
 	if (!h->nr_tasks || h->nr_tasks > CKPT_TREE_MAX_TASKS ||
 	    h->h.len != struct_size(h, tasks, h->nr_tasks) ||
 	    h->flags & ~CKPT_TREE_FLAGS) {
 		ckpt_err(ctx, -EINVAL, "malformed tree record");
-		ret = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
 	for (i = 0; i < h->nr_tasks; i++) {
 		if (!tree_task_ok(h->tasks, i)) {
 			ckpt_err(ctx, -EINVAL, "malformed tree record: task %u",
 				 i);
-			ret = -EINVAL;
-			goto out;
+			return -EINVAL;
 		}
 	}
-	if (h->nr_tasks > 1) {
-		ckpt_err(ctx, -EOPNOTSUPP,
-			 "image of %u tasks: process trees cannot be restarted yet",
-			 h->nr_tasks);
-		ret = -EOPNOTSUPP;
-	}
-out:
-	kvfree(h);
-	return ret;
+	return tree_check_relations(ctx);
 }

@@ -22,6 +22,7 @@ struct ckpt_rst_syscall;
 struct ckpt_rst_cpu;
 struct ckpt_rst_files;
 struct ckpt_hdr_itimers;
+struct ckpt_hdr_tree;
 
 #ifdef CONFIG_X86_64
 #define CKPT_ARCH_ID		CKPT_ARCH_X86_64
@@ -48,10 +49,14 @@ enum ckpt_op {
  *	such as pipes that have none
  * @root: the task checkpoint(2) was asked for, or the restarting task
  * @root_pid: pid of @root in the caller's pid namespace
+ * @task_pid: pid, in the caller's pid namespace, of the task whose state
+ *	is being saved or restored, for messages
  * @tasks: checkpoint: the tasks of the image, in tree order, @root first,
  *	each with a reference
  * @nr_tasks: checkpoint: how many
  * @pid_ns: checkpoint: the pid namespace the image's pids are taken in
+ * @tree: restart: the tree record, once read and checked
+ * @tree_by_pid: restart: indexes of @tree's tasks, sorted by pid
  * @objhash: shared objects met so far, by address and by objref
  * @nr_records: records read or written so far
  * @peek: restart: the header of the next record, read ahead
@@ -79,9 +84,12 @@ struct ckpt_ctx {
 	loff_t *ppos;
 	struct task_struct *root;
 	pid_t root_pid;
+	pid_t task_pid;
 	struct task_struct **tasks;
 	unsigned int nr_tasks;
 	struct pid_namespace *pid_ns;
+	struct ckpt_hdr_tree *tree;
+	u32 *tree_by_pid;
 	struct ckpt_objhash *objhash;
 	u32 nr_records;
 	struct ckpt_hdr peek;
@@ -238,10 +246,18 @@ int ckpt_tree_collect(struct ckpt_ctx *ctx);
 void ckpt_tree_free(struct ckpt_ctx *ctx);
 int ckpt_tree_write(struct ckpt_ctx *ctx);
 int ckpt_tree_read(struct ckpt_ctx *ctx);
+bool ckpt_tree_is_zombie(struct task_struct *task);
+int ckpt_tree_index(struct ckpt_ctx *ctx, pid_t pid);
 
 /* checkpoint.c, restart.c: the two orchestrators */
 long ckpt_do_checkpoint(struct ckpt_ctx *ctx);
 long ckpt_do_restart(struct ckpt_ctx *ctx);
+int ckpt_restart_prologue(struct ckpt_ctx *ctx);
+int ckpt_restart_task(struct ckpt_ctx *ctx, bool last);
+
+/* coordinator.c: the restart of a tree of tasks */
+long ckpt_coordinate(struct file *file, pid_t pid, unsigned long flags);
+long ckpt_join(struct file *file, unsigned long flags, int *exit_code);
 
 /* arch/<arch>/checkpoint/: the architecture header record */
 int ckpt_arch_write_header(struct ckpt_ctx *ctx);

@@ -159,9 +159,12 @@ static const unsigned long bad_checkpoint_flags[] = {
 	~CHECKPOINT_FLAGS_ALL,
 };
 
-/* 0x1 is RESTART_FORCE_FILES */
+/*
+ * 0x1 is RESTART_FORCE_FILES; with pid 0, RESTART_COORDINATE (0x2), which
+ * needs the root's pid, and RESTART_COORDINATE | RESTART_JOIN are bad too.
+ */
 static const unsigned long bad_restart_flags[] = {
-	0x2, 0x4, 0x3, 0x80000000UL, 1UL << 32, 1UL << 63, ~0UL,
+	0x2, 0x3, 0x6, 0x7, 0x8, 0x80000000UL, 1UL << 32, 1UL << 63, ~0UL,
 	~RESTART_FLAGS_ALL,
 };
 
@@ -1642,9 +1645,11 @@ TEST_F(simple, refuse_second_thread)
 	refusal_case(_metadata, self, hook_thread, NULL, EOPNOTSUPP, "thread", NULL);
 }
 
-TEST_F(simple, refuse_child_process)
+/* A child is checkpointed with its parent, so it must be stopped too */
+TEST_F(simple, refuse_running_child)
 {
-	refusal_case(_metadata, self, hook_child, NULL, EOPNOTSUPP, "child", NULL);
+	refusal_case(_metadata, self, hook_child, NULL, EBUSY, "neither stopped nor frozen",
+		     NULL);
 }
 
 TEST_F(simple, refuse_pipe)
@@ -1971,6 +1976,29 @@ TEST(restart_bad_flags)
 		/* checked before the fd: would be EBADF otherwise */
 		EXPECT_EQ(-EINVAL, sys_restart(0, -1, f)) TH_LOG("flags %#lx, fd -1", f);
 	}
+	EXPECT_TRUE(probe_intact(&probe));
+	probe_disarm(&probe);
+}
+
+/*
+ * The two sides of a coordinated restart: RESTART_JOIN takes no pid, and
+ * RESTART_COORDINATE needs a live root whose pid is the image's root pid.
+ * None of these may touch the caller.
+ */
+TEST(restart_tree_bad_args)
+{
+	struct ckpt_probe probe;
+	pid_t other = unused_pid();
+	int fd;
+
+	probe_arm(&probe);
+	fd = minimal_image_fd();
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EINVAL, sys_restart(getpid(), fd, RESTART_JOIN));
+	EXPECT_EQ(-EINVAL, sys_restart(0, fd, RESTART_COORDINATE));
+	EXPECT_EQ(-ESRCH, sys_restart(other, fd, RESTART_COORDINATE));
+	EXPECT_EQ(-EBADF, sys_restart(1, -1, RESTART_COORDINATE));
+	close(fd);
 	EXPECT_TRUE(probe_intact(&probe));
 	probe_disarm(&probe);
 }

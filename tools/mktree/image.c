@@ -173,6 +173,13 @@ static int read_tree(struct image *im)
 	if (ret <= 0)
 		return ret;
 	ckpt_decode_tree(im->prefix + off, &t);
+	im->tasks = calloc(t.nr_tasks, sizeof(*im->tasks));
+	if (!im->tasks) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return -1;
+	}
+	for (uint32_t i = 0; i < t.nr_tasks; i++)
+		ckpt_decode_tree_task(im->prefix + off, i, &im->tasks[i]);
 	im->have_tree = true;
 	im->nr_tasks = t.nr_tasks;
 	im->tree_flags = t.flags;

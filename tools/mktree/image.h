@@ -37,6 +37,7 @@ struct image {
 	bool have_tree;			/* the TREE record was read: */
 	uint32_t nr_tasks;		/* its number of tasks */
 	uint32_t tree_flags;		/* CKPT_TREE_CONTAINER */
+	struct ckpt_tree_task *tasks;	/* its entries, decoded */
 
 	/* The first records, as read from the input */
 	unsigned char *prefix;

@@ -13,9 +13,8 @@
  * the image are re-attached to mktree's terminal by the kernel.
  *
  * The TREE record at the start of the image lists its tasks. An image of
- * several tasks (a process tree, or a container) is refused for now;
- * later mktree will rebuild the tree it records and have each task call
- * restart(2) on its part of the stream.
+ * several tasks (a process tree, or a container) is rebuilt as that tree,
+ * with the same pids, and restarted as a whole: see tree.h.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,6 +31,7 @@
 #include "image.h"
 #include "mktree.h"
 #include "spawn.h"
+#include "tree.h"
 
 const char *prog = "mktree";
 
@@ -49,9 +49,10 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: %s [-dF] [--pidns] [-i FILE]\n"
 		"Restart the checkpoint image read from FILE (standard input by default).\n"
-		"Images of a single task only, so far.\n"
+		"An image of several tasks is rebuilt as the tree it records, with its pids.\n"
 		"  -i FILE            read the image from FILE\n"
-		"  -d                 print the pid of the restarted task and exit\n"
+		"  -d                 print the pid of the restarted task (the root of a\n"
+		"                     tree) and exit\n"
 		"                     without waiting for it\n"
 		"  -F, --force-files  accept files that changed since the checkpoint\n"
 		"      --pidns        restart in a new pid namespace\n"
@@ -152,13 +153,43 @@ static int report_end(const struct spawn *sp, int status)
 	return 128 + sig;
 }
 
+/* Once the restarted task (or tree) runs: waits for it, or with -d prints its pid */
+static int finish(struct image *im, struct spawn *sp, bool detach)
+{
+	int status, ret;
+
+	if (detach) {
+		/* It may still be reading the image from the copier */
+		image_wait(im);
+		ret = spawn_wait(sp, &status, true);
+		if (ret < 0)
+			return EXIT_FAILURE;
+		if (ret > 0)
+			return report_end(sp, status);
+		printf("%d\n", sp->task ?: sp->pid);
+		return fflush(stdout) == EOF ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
+
+	if (spawn_wait(sp, &status, false) < 0)
+		return EXIT_FAILURE;
+	return report_end(sp, status);
+}
+
+/* The coordinated restart of a tree failed (tree.c printed which task and why) */
+static void report_tree_failure(int err)
+{
+	fprintf(stderr, "%s: restart of the tree failed, every task of it was killed\n",
+		prog);
+	report_failure(err);
+}
+
 int main(int argc, char **argv)
 {
 	struct spawn_opts so;
 	struct options opt;
 	struct image im;
 	struct spawn sp;
-	int err, status, ret;
+	int err, status;
 
 	if (parse_args(argc, argv, &opt) < 0) {
 		usage(stderr);
@@ -174,9 +205,20 @@ int main(int argc, char **argv)
 	if (image_open(&im, opt.file) < 0 || image_read_header(&im) < 0)
 		return EXIT_FAILURE;
 	if (im.have_tree && im.nr_tasks > 1) {
-		fprintf(stderr, "%s: the image holds %" PRIu32 " tasks; restarting process trees is"
-			" not supported yet\n", prog, im.nr_tasks);
-		return EXIT_FAILURE;
+		struct tree_opts to = { .pidns = opt.pidns, .flags = opt.flags };
+
+		err = tree_restart(&im, &to, &sp);
+		if (err) {
+			if (err > 0)
+				report_tree_failure(err);
+			return EXIT_FAILURE;
+		}
+		if (spawn_forward_signals(&sp) < 0) {
+			kill(sp.pid, SIGKILL);
+			spawn_wait(&sp, &status, false);
+			return EXIT_FAILURE;
+		}
+		return finish(&im, &sp, opt.detach);
 	}
 
 	memset(&so, 0, sizeof(so));
@@ -206,20 +248,6 @@ int main(int argc, char **argv)
 	}
 	/* The restarted task runs: while it is there, find its pid */
 	spawn_task_pid(&sp);
-
-	if (opt.detach) {
-		/* It may still be reading the image from the copier */
-		image_wait(&im);
-		ret = spawn_wait(&sp, &status, true);
-		if (ret < 0)
-			return EXIT_FAILURE;
-		if (ret > 0)
-			return report_end(&sp, status);
-		printf("%d\n", sp.task ?: sp.pid);
-		return fflush(stdout) == EOF ? EXIT_FAILURE : EXIT_SUCCESS;
-	}
-
-	if (spawn_wait(&sp, &status, false) < 0)
-		return EXIT_FAILURE;
-	return report_end(&sp, status);
+	return finish(&im, &sp, opt.detach);
 }
+

@@ -60,8 +60,13 @@ static pid_t clone3_pid(uint64_t flags, pid_t pid)
 	return syscall(__NR_clone3, &args, sizeof(args));
 }
 
-/* Creates a child as pid, or else as any pid, saying why. */
-static pid_t clone_as(pid_t pid, const char *where)
+pid_t spawn_clone(pid_t pid)
+{
+	return clone3_pid(0, pid);
+}
+
+/* Creates a child as pid, or else (unless exact) as any pid, saying why. */
+static pid_t clone_as(pid_t pid, bool exact, const char *where)
 {
 	pid_t child;
 	int err;
@@ -70,6 +75,12 @@ static pid_t clone_as(pid_t pid, const char *where)
 	if (child >= 0)
 		return child;
 	err = errno;
+	if (exact) {
+		fprintf(stderr, "%s: cannot create pid %d%s: %s\n", prog, pid, where,
+			err == EEXIST ? "it is in use" : strerror(err));
+		errno = err;
+		return -1;
+	}
 	if (err != EEXIST && err != EPERM && err != EINVAL)
 		return -1;
 
@@ -99,6 +110,8 @@ void restart_child(const struct spawn_opts *o, int err_wr, int other_fd)
 		close(o->close_fd);
 	if (other_fd >= 0)
 		close(other_fd);
+	if (o->run)
+		o->run(o->arg);
 	ckpt_sys_restart(0, o->image_fd, o->flags);
 	err = errno;
 	if (write(err_wr, &err, sizeof(err)) != sizeof(err))
@@ -123,7 +136,7 @@ void run_init(const struct spawn_opts *o, int err_wr, int status_wr)
 	int status = 0;
 	pid_t child, w;
 
-	child = clone_as(o->pid, " in the new pid namespace");
+	child = clone_as(o->pid, o->exact, " in the new pid namespace");
 	if (child == 0)
 		restart_child(o, err_wr, status_wr);
 	if (child < 0) {
@@ -173,7 +186,7 @@ int spawn_restart(const struct spawn_opts *o, struct spawn *sp)
 	}
 
 	if (!o->pidns) {
-		pid = clone_as(o->pid, "");
+		pid = clone_as(o->pid, o->exact, "");
 		if (pid == 0)
 			restart_child(o, err[1], err[0]);
 	} else if (o->pid == 1) {

@@ -29,6 +29,10 @@ struct spawn_opts {
 	int image_fd;		/* what restart(2) reads */
 	unsigned long flags;	/* restart(2) flags */
 	int close_fd;		/* of mktree, not to keep (-1: none) */
+	bool exact;		/* fail rather than take another pid */
+	/* If set, what the process runs instead of restart(2); never returns */
+	void (*run)(void *arg);
+	void *arg;
 };
 
 struct spawn {
@@ -38,6 +42,9 @@ struct spawn {
 	int err_rd;		/* the errno of an early restart(2) failure comes here */
 	int status_rd;		/* via_init: the wait status of the restarted task */
 };
+
+/* Like fork(), as pid (set_tid). */
+pid_t spawn_clone(pid_t pid);
 
 /* Creates the restarting process. Returns -1 after printing why. */
 int spawn_restart(const struct spawn_opts *o, struct spawn *sp);

@@ -44,9 +44,20 @@
 #define CHECKPOINT_SUBTREE	0x1UL	/* the task and all its descendants */
 #define CHECKPOINT_FLAGS_ALL	(CHECKPOINT_SUBTREE)
 
-/* restart(2) flags */
+/*
+ * restart(2) flags. An image of one task is restarted by that task alone:
+ * restart(0, fd, flags). An image of several is restarted by a tree of
+ * tasks built for it (see Documentation/checkpoint/usage.rst): each calls
+ * restart(0, fd, RESTART_JOIN) on the same open image, and a coordinator
+ * outside the tree calls restart(root, fd, RESTART_COORDINATE), which
+ * reads the tree, has the tasks restore themselves in image order and
+ * returns once all of them are restored, or killed after a failure.
+ */
 #define RESTART_FORCE_FILES	0x1UL	/* accept files changed since checkpoint */
-#define RESTART_FLAGS_ALL	(RESTART_FORCE_FILES)
+#define RESTART_COORDINATE	0x2UL	/* coordinate the restart of the tree of pid */
+#define RESTART_JOIN		0x4UL	/* restore the caller as its task of the image */
+#define RESTART_FLAGS_ALL	(RESTART_FORCE_FILES | RESTART_COORDINATE | \
+				 RESTART_JOIN)
 
 /* "lnxckpt\0" and "ckptend\0" as they appear in the stream */
 #define CKPT_MAGIC_HEAD		0x0074706b63786e6cULL

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A tree of processes checkpointed with CHECKPOINT_SUBTREE, killed, and
+ * restarted by mktree: the same pids, parents, process groups and
+ * sessions, a zombie that its parent reaps afterwards with the saved
+ * status, stopped tasks still stopped. And a restart that fails in the
+ * middle of the tree leaves none of its tasks.
+ *
+ * The tree (21 processes, 3 levels, 8 process groups, 2 sessions):
+ *
+ *   R  leads session R and group R
+ *   +- A   leads session A;  a1 a2 lead groups, a3 a4 in a1's, a5 in a2's,
+ *   |                        a6 in A's
+ *   +- B   group B;          b1 b4 lead groups, b2 in b1's, b3 in R's,
+ *   |                        b5 in B's, b6 a zombie (exit status 42)
+ *   +- C   in R's group;     c1 leads a group, c2 c3 c4 in c1's, c5 in B's
+ *
+ * Each task stops itself (SIGSTOP) once its children are set up; the test
+ * reads every task's pid, parent, group, session and state from /proc
+ * before the checkpoint and again after the restart, where the stopped
+ * tasks must be stopped again. Continued, B reaps its zombie and reports
+ * the status.
+ */
+#include "ckpt_restart.h"
+
+#include <sys/prctl.h>
+
+#define TREE_MAX	32
+#define ZOMBIE_STATUS	42
+
+struct proc_ids {
+	pid_t pid, ppid, pgid, sid;
+	char state;
+};
+
+/* pid, ppid, pgid, sid and state of pid from /proc, -1 if gone */
+static int proc_ids(pid_t pid, struct proc_ids *p)
+{
+	char path[64], buf[512], *s;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_small_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	s = strrchr(buf, ')');
+	if (!s || sscanf(s + 2, "%c %d %d %d", &p->state, &p->ppid, &p->pgid,
+			 &p->sid) != 4)
+		return -1;
+	p->pid = pid;
+	return 0;
+}
+
+/* In the tree */
+
+static void say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(int fd, const char *fmt, ...)
+{
+	char buf[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		write_all(fd, buf, (size_t)n);
+}
+
+/* Tells the test this task is there, stops, and sleeps once continued */
+static void __attribute__((noreturn)) leaf(int rep)
+{
+	say(rep, "task %d\n", getpid());
+	kill(getpid(), SIGSTOP);
+	for (;;)
+		pause();
+}
+
+/*
+ * Forks a child in process group pgid (0: its own, -1: its parent's) that
+ * runs fn, or a leaf if fn is NULL.
+ */
+static pid_t child(int rep, pid_t pgid, void (*fn)(int rep))
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		_exit(RS_EXIT_SETUP);
+	if (pid == 0) {
+		if (pgid >= 0 && setpgid(0, pgid))
+			_exit(RS_EXIT_SETUP);
+		if (fn)
+			fn(rep);
+		leaf(rep);
+	}
+	/* Both set it, so that it is set before the next child */
+	if (pgid >= 0 && setpgid(pid, pgid ? pgid : pid) && errno != EACCES)
+		_exit(RS_EXIT_SETUP);
+	return pid;
+}
+
+static void tree_a(int rep)
+{
+	pid_t a1, a2;
+
+	if (setsid() < 0)
+		_exit(RS_EXIT_SETUP);
+	a1 = child(rep, 0, NULL);
+	a2 = child(rep, 0, NULL);
+	child(rep, a1, NULL);
+	child(rep, a1, NULL);
+	child(rep, a2, NULL);
+	child(rep, -1, NULL);
+}
+
+static void tree_b(int rep)
+{
+	pid_t b1, zombie, root = getppid();
+	siginfo_t si;
+	int status;
+
+	b1 = child(rep, 0, NULL);
+	child(rep, b1, NULL);
+	child(rep, getpgid(root), NULL);
+	child(rep, 0, NULL);
+	child(rep, getpid(), NULL);
+	zombie = fork();
+	if (zombie < 0)
+		_exit(RS_EXIT_SETUP);
+	if (zombie == 0) {
+		say(rep, "task %d\n", getpid());
+		_exit(ZOMBIE_STATUS);
+	}
+	if (waitid(P_PID, zombie, &si, WEXITED | WNOWAIT))
+		_exit(RS_EXIT_SETUP);
+	say(rep, "task %d\n", getpid());
+	kill(getpid(), SIGSTOP);
+	/* Continued, after the restart: the zombie is still there */
+	if (waitpid(zombie, &status, 0) == zombie)
+		say(rep, "zombie %d status %d\n", zombie, status);
+	else
+		say(rep, "zombie %d waitpid: %s\n", zombie, strerror(errno));
+	for (;;)
+		pause();
+}
+
+/* B's pid, which C (forked after B) knows as its group's */
+static pid_t group_b;
+
+static void tree_c(int rep)
+{
+	pid_t c1;
+
+	c1 = child(rep, 0, NULL);
+	child(rep, c1, NULL);
+	child(rep, c1, NULL);
+	child(rep, c1, NULL);
+	child(rep, group_b, NULL);
+}
+
+static void tree_root(int rep)
+{
+	if (setsid() < 0)
+		_exit(RS_EXIT_SETUP);
+	child(rep, -1, tree_a);
+	group_b = child(rep, 0, tree_b);
+	child(rep, -1, tree_c);
+}
+
+/* In the test */
+
+struct tree_test {
+	struct rs_test t;
+	pid_t root;
+	pid_t pids[TREE_MAX];
+	struct proc_ids before[TREE_MAX];
+	int n;
+	pid_t zombie;
+};
+
+/* The pids the tasks reported, once there are @want of them */
+static int collect(struct tree_test *tt, int want)
+{
+	for (int waited = 0; waited < RS_WAIT_MS; waited += 20) {
+		char *p;
+
+		rs_read_report(&tt->t);
+		tt->n = 0;
+		for (p = tt->t.text; (p = strstr(p, "task ")); p++)
+			if (tt->n < TREE_MAX)
+				tt->pids[tt->n++] = atoi(p + 5);
+		if (tt->n >= want)
+			return 0;
+		ckpt_msleep(20);
+	}
+	return -1;
+}
+
+/* Waits until every task is stopped (or a zombie), and records it */
+static int settle(struct tree_test *tt, struct proc_ids *ids)
+{
+	for (int waited = 0; waited < RS_WAIT_MS; waited += 20) {
+		int i;
+
+		for (i = 0; i < tt->n; i++) {
+			if (proc_ids(tt->pids[i], &ids[i]) ||
+			    (ids[i].state != 'T' && ids[i].state != 'Z'))
+				break;
+		}
+		if (i == tt->n)
+			return 0;
+		ckpt_msleep(20);
+	}
+	return -1;
+}
+
+/* Kills every task and reaps them all (the test is their subreaper) */
+static void kill_all(struct tree_test *tt)
+{
+	int status;
+
+	for (int i = 0; i < tt->n; i++)
+		kill(tt->pids[i], SIGKILL);
+	tt->t.target = 0;
+	for (int waited = 0; waited < RS_WAIT_MS; waited += 5) {
+		pid_t r = waitpid(-1, &status, WNOHANG);
+
+		if (r < 0)
+			break;
+		if (r == 0)
+			ckpt_msleep(5);
+	}
+}
+
+/* Runs mktree -d on the image; returns its exit status, *root what it printed */
+static int run_mktree(struct tree_test *tt, bool pipe_in, pid_t *root, char *err,
+		      size_t errsz)
+{
+	int out[2], errp[2], in = -1, status;
+	pid_t feeder = 0, pid;
+	unsigned char *img = NULL;
+	char path[64], buf[64];
+	size_t len = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", getpid(), tt->t.img);
+	if (pipe_in) {
+		if (lseek(tt->t.img, 0, SEEK_SET) || fd_slurp(tt->t.img, &img, &len))
+			return -1;
+		in = feeder_spawn(img, len, 4096, &feeder);
+		if (in < 0)
+			return -1;
+	}
+	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(errp[1], 2);
+		if (pipe_in) {
+			dup2(in, 0);
+			execlp("mktree", "mktree", "-d", NULL);
+		} else {
+			execlp("mktree", "mktree", "-d", "-i", path, NULL);
+		}
+		_exit(127);
+	}
+	close(out[1]);
+	close(errp[1]);
+	if (in >= 0)
+		close(in);
+	n = read(out[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	*root = atoi(buf);
+	n = read(errp[0], err, errsz - 1);
+	err[n > 0 ? n : 0] = 0;
+	close(out[0]);
+	close(errp[0]);
+	if (wait_bounded(pid, &status, RS_WAIT_MS))
+		status = -1;
+	if (feeder)
+		reap_exit_status(&feeder);
+	free(img);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * Has the root run @body (which leaves it to stop), waits for @n tasks to
+ * report and stop, checkpoints them into the image and kills them
+ */
+static void tree_checkpoint(struct __test_metadata *_metadata, struct tree_test *tt,
+			    void (*body)(int rep), int n)
+{
+	int rep;
+	long id;
+
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
+	tt->t.target = fork();
+	ASSERT_LE(0, tt->t.target);
+	if (tt->t.target == 0) {
+		rs_target_enter(&tt->t, RS_NO_REPORT);
+		rep = open(tt->t.report, O_WRONLY | O_APPEND);
+		/* Its parent after the restart is mktree -d, which exits */
+		if (rep < 0 || prctl(PR_SET_PDEATHSIG, 0))
+			_exit(RS_EXIT_SETUP);
+		body(rep);
+		leaf(rep);
+	}
+	ASSERT_EQ(0, collect(tt, n)) TH_LOG("%d tasks reported: %s", tt->n, tt->t.text);
+	ASSERT_EQ(0, settle(tt, tt->before)) TH_LOG("the tree did not stop");
+	for (int i = 0; i < tt->n; i++)
+		if (tt->before[i].state == 'Z')
+			tt->zombie = tt->pids[i];
+	tt->root = tt->t.target;
+
+	id = sys_checkpoint(tt->t.target, tt->t.img, CHECKPOINT_SUBTREE);
+	ASSERT_LT(0, id) TH_LOG("checkpoint: %s", strerror(errno));
+	kill_all(tt);
+	for (int i = 0; i < tt->n; i++) {
+		ASSERT_NE(0, kill(tt->pids[i], 0)) TH_LOG("pid %d survived", tt->pids[i]);
+	}
+}
+
+FIXTURE(tree) {
+	struct tree_test tt;
+};
+
+FIXTURE_VARIANT(tree) {
+	bool pipe_in;	/* the image comes to mktree through a pipe */
+};
+
+FIXTURE_VARIANT_ADD(tree, file) {
+	.pipe_in = false,
+};
+
+FIXTURE_VARIANT_ADD(tree, pipe) {
+	.pipe_in = true,
+};
+
+FIXTURE_SETUP(tree)
+{
+	memset(&self->tt, 0, sizeof(self->tt));
+	rs_init(_metadata, &self->tt.t);
+}
+
+FIXTURE_TEARDOWN(tree)
+{
+	kill_all(&self->tt);
+	rs_cleanup(&self->tt.t);
+}
+
+/* Same pids, parents, groups, sessions; stopped again; the zombie reaped after */
+TEST_F_TIMEOUT(tree, identity, 120)
+{
+	struct tree_test *tt = &self->tt;
+	struct proc_ids after[TREE_MAX];
+	char err[1024], want[64];
+	pid_t root = 0;
+
+	tree_checkpoint(_metadata, tt, tree_root, 21);
+	ASSERT_NE(0, tt->zombie);
+	ASSERT_EQ(0, run_mktree(tt, variant->pipe_in, &root, err, sizeof(err)))
+		TH_LOG("mktree: %s", err);
+	ASSERT_EQ(tt->root, root) TH_LOG("mktree printed the root's pid");
+	ASSERT_EQ(0, settle(tt, after)) TH_LOG("the restarted tree did not stop");
+	for (int i = 0; i < tt->n; i++) {
+		struct proc_ids *b = &tt->before[i], *a = &after[i];
+
+		EXPECT_EQ(b->state, a->state) TH_LOG("pid %d", b->pid);
+		EXPECT_EQ(b->ppid, a->ppid) TH_LOG("pid %d: parent", b->pid);
+		EXPECT_EQ(b->pgid, a->pgid) TH_LOG("pid %d: process group", b->pid);
+		EXPECT_EQ(b->sid, a->sid) TH_LOG("pid %d: session", b->pid);
+	}
+
+	for (int i = 0; i < tt->n; i++)
+		kill(tt->pids[i], SIGCONT);
+	snprintf(want, sizeof(want), "zombie %d status %d\n", tt->zombie,
+		 ZOMBIE_STATUS << 8);
+	for (int waited = 0; waited < RS_WAIT_MS && !strstr(tt->t.text, want);
+	     waited += 20) {
+		ckpt_msleep(20);
+		rs_read_report(&tt->t);
+	}
+	EXPECT_NE(NULL, strstr(tt->t.text, want)) TH_LOG("report: %s", tt->t.text);
+}
+
+/* One corrupted task in the middle: the restart fails, and none survives */
+TEST_F_TIMEOUT(tree, fails_midway, 120)
+{
+	struct tree_test *tt = &self->tt;
+	struct ckpt_image img;
+	char err[1024];
+	pid_t root = 0;
+	int k = 0;
+	ssize_t at;
+
+	if (variant->pipe_in)
+		SKIP(return, "the file variant covers it");
+	tree_checkpoint(_metadata, tt, tree_root, 21);
+
+	/* The TASK record of the 10th task gets an invalid exit signal */
+	ckpt_image_init(&img);
+	ASSERT_EQ(0, lseek(tt->t.img, 0, SEEK_SET));
+	ASSERT_EQ(0, ckpt_image_load_fd(tt->t.img, &img));
+	for (at = 0; at < (ssize_t)img.nr; at++)
+		if (img.rec[at].type == CKPT_HDR_TASK && ++k == 10)
+			break;
+	ASSERT_LT(at, (ssize_t)img.nr);
+	put_u32(img.data, img.rec[at].off + offsetof(struct ckpt_hdr_task, exit_signal), 1000);
+	ASSERT_EQ((ssize_t)img.len, pwrite(tt->t.img, img.data, img.len, 0));
+	ckpt_image_free(&img);
+
+	EXPECT_EQ(1, run_mktree(tt, false, &root, err, sizeof(err)));
+	/* The tasks before it were restored: the 10th is the one named */
+	EXPECT_NE(NULL, strstr(err, "restart of the tree failed")) TH_LOG("mktree: %s", err);
+	EXPECT_NE(NULL, strstr(err, "malformed task record")) TH_LOG("mktree: %s", err);
+	/* Orphans of killed tasks come to the test: reap them, then look */
+	kill_all(tt);
+	for (int i = 0; i < tt->n; i++) {
+		EXPECT_NE(0, kill(tt->pids[i], 0)) TH_LOG("pid %d is alive", tt->pids[i]);
+	}
+}
+
+TEST_HARNESS_MAIN
