@@ -18,6 +18,7 @@
 #include <linux/pkeys.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <asm/vdso.h>
 #include "memory.h"
@@ -124,6 +125,46 @@ static const char *ckpt_vma_kind(struct mm_struct *mm,
 	return "special mapping";
 }
 
+/*
+ * Shared anonymous memory is one object however many areas map it, in one
+ * process or in several: saved with the first area, mapped again by the
+ * others at restart.
+ */
+static void ckpt_shmem_ref(void *ptr)
+{
+	get_file(ptr);
+}
+
+static void ckpt_shmem_unref(void *ptr)
+{
+	fput(ptr);
+}
+
+static const struct ckpt_obj_ops ckpt_shmem_obj_ops = {
+	.name = "shared memory",
+	.ref = ckpt_shmem_ref,
+	.unref = ckpt_shmem_unref,
+};
+
+/*
+ * Whether every area that maps this shared memory maps all of it: then
+ * the first area saved holds all its pages, and the others need none.
+ */
+static bool ckpt_shmem_all_whole(struct file *file)
+{
+	struct address_space *mapping = file->f_mapping;
+	unsigned long size = PAGE_ALIGN(i_size_read(file_inode(file)));
+	struct vm_area_struct *v;
+	bool whole = true;
+
+	i_mmap_lock_read(mapping);
+	vma_interval_tree_foreach(v, &mapping->i_mmap, 0, ULONG_MAX)
+		if (v->vm_pgoff || v->vm_end - v->vm_start != size)
+			whole = false;
+	i_mmap_unlock_read(mapping);
+	return whole;
+}
+
 static void ckpt_mm_info_free(struct ckpt_mm_info *mi)
 {
 	unsigned int i;
@@ -188,6 +229,7 @@ static int checkpoint_mm_collect(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		why = ckpt_vma_kind(mm, vma, &v->kind);
 		if (!why && vma_pkey(vma))
 			why = "memory with a protection key";
+
 		if (why) {
 			ckpt_err(ctx, -EOPNOTSUPP, "pid %d: %#lx-%#lx: %s",
 				 ctx->task_pid, vma->vm_start, vma->vm_end, why);
@@ -228,7 +270,7 @@ static int checkpoint_vma(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	};
 	int ret;
 
-	if (v->kind == CKPT_VMA_FILE)
+	if (v->kind == CKPT_VMA_FILE || v->kind == CKPT_VMA_SHMEM)
 		h.pgoff = (u64)v->pgoff << PAGE_SHIFT;
 	ret = ckpt_write_obj(ctx, &h.h, CKPT_HDR_VMA, sizeof(h));
 	if (!ret)
@@ -264,7 +306,18 @@ int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *task)
 					   &mi.h.exe_objref);
 	for (i = 0; i < mi.nr && !ret; i++) {
 		struct ckpt_vma_info *v = &mi.vmas[i];
+		bool first;
 
+		if (v->kind == CKPT_VMA_SHMEM) {
+			ret = ckpt_obj_lookup_add(ctx, v->file,
+						  &ckpt_shmem_obj_ops, &first);
+			v->objref = ret > 0 ? ret : 0;
+			ret = ret > 0 ? 0 : ret;
+			/* Its pages may be in the image already */
+			if (!ret && !first && ckpt_shmem_all_whole(v->file))
+				v->nr_pages = 0;
+			continue;
+		}
 		if (v->kind != CKPT_VMA_FILE)
 			continue;
 		snprintf(what, sizeof(what), "mapping %#lx-%#lx", v->start,
@@ -309,8 +362,8 @@ static bool restore_vma_ok(struct ckpt_ctx *ctx, const struct ckpt_hdr_vma *h,
 		return !h->file_objref && !h->pgoff &&
 		       !(h->flags & CKPT_VMA_SHARED);
 	case CKPT_VMA_SHMEM:
-		return !h->file_objref && !h->pgoff &&
-		       h->flags & CKPT_VMA_SHARED;
+		return h->file_objref >= 0 && h->flags & CKPT_VMA_SHARED &&
+		       h->pgoff <= MAX_LFS_FILESIZE - (h->end - h->start);
 	case CKPT_VMA_FILE:
 		if (h->flags & CKPT_VMA_SHARED && h->nr_pages)
 			return false;
@@ -320,6 +373,36 @@ static bool restore_vma_ok(struct ckpt_ctx *ctx, const struct ckpt_hdr_vma *h,
 		return !h->file_objref && !h->pgoff && !h->nr_pages;
 	}
 	return false;
+}
+
+/*
+ * The shared memory an area maps: made at its first area, as mmap(2) makes
+ * it, and found by its objref for the areas that map it again (in this
+ * task or another), grown if they map beyond its end.
+ */
+static struct file *restore_shmem_file(struct ckpt_ctx *ctx,
+				       const struct ckpt_hdr_vma *h)
+{
+	loff_t size = h->pgoff + (h->end - h->start);
+	struct file *file;
+	int ret;
+
+	file = ckpt_obj_find(ctx, h->file_objref, &ckpt_shmem_obj_ops);
+	if (file) {
+		if (size <= i_size_read(file_inode(file)))
+			return file;
+		ret = do_truncate(file_mnt_idmap(file), file->f_path.dentry,
+				  size, 0, file);
+		return ret ? ERR_PTR(ret) : file;
+	}
+	file = shmem_kernel_file_setup("dev/zero", size,
+				       h->flags & CKPT_VMA_NORESERVE ?
+				       VM_NORESERVE : 0);
+	if (IS_ERR(file))
+		return file;
+	ret = ckpt_obj_insert(ctx, file, h->file_objref, &ckpt_shmem_obj_ops);
+	fput(file);
+	return ret ? ERR_PTR(ret) : file;
 }
 
 /* Maps the area a checked record describes into current */
@@ -342,9 +425,13 @@ static int restore_vma_map(struct ckpt_ctx *ctx, const struct ckpt_hdr_vma *h)
 		flags |= MAP_NORESERVE;
 	if (h->kind == CKPT_VMA_FILE)
 		file = ckpt_file_fetch(ctx, h->file_objref);
-	else
+	else if (h->kind == CKPT_VMA_SHMEM && h->file_objref)
+		file = restore_shmem_file(ctx, h);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	if (!file)
 		flags |= MAP_ANONYMOUS;
-	addr = vm_mmap(file, h->start, len, prot, flags, h->pgoff);
+	addr = vm_mmap(file, h->start, len, prot, flags, file ? h->pgoff : 0);
 	if (IS_ERR_VALUE(addr))
 		return addr;
 	return addr == h->start ? 0 : -EEXIST;

@@ -217,3 +217,22 @@ void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref,
 	}
 	return obj->ptr;
 }
+
+/**
+ * ckpt_obj_find() - the object restored under an objref, if there is one
+ * @ctx: restart context
+ * @objref: objref read from the image
+ * @ops: the kind of object
+ *
+ * Like ckpt_obj_fetch(), for an object the image may or may not have met
+ * before: its absence is no error.
+ *
+ * Return: the object, or NULL if no object of kind @ops has that objref.
+ */
+void *ckpt_obj_find(struct ckpt_ctx *ctx, int objref,
+		    const struct ckpt_obj_ops *ops)
+{
+	struct ckpt_obj *obj = ckpt_obj_find_ref(ctx->objhash, objref);
+
+	return obj && obj->ops == ops ? obj->ptr : NULL;
+}

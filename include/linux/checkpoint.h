@@ -164,6 +164,8 @@ int ckpt_obj_insert(struct ckpt_ctx *ctx, void *ptr, int objref,
 		    const struct ckpt_obj_ops *ops);
 void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref,
 		     const struct ckpt_obj_ops *ops);
+void *ckpt_obj_find(struct ckpt_ctx *ctx, int objref,
+		    const struct ckpt_obj_ops *ops);
 
 /**
  * struct ckpt_task_kind - one kind of per-task state

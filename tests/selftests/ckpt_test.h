@@ -2023,6 +2023,10 @@ static inline size_t ckpt_check_image(struct __test_metadata *_metadata,
 				TH_LOG("VMA %u: file_objref %d of no FILE before", v,
 				       vma.file_objref);
 			EXPECT_EQ(0ULL, vma.pgoff % CKPT_TEST_PAGE);
+		} else if (vma.kind == CKPT_VMA_SHMEM) {
+			/* the objref of its memory object, which has no record */
+			EXPECT_LT(0, vma.file_objref) TH_LOG("VMA %u", v);
+			EXPECT_EQ(0ULL, vma.pgoff % CKPT_TEST_PAGE);
 		} else {
 			EXPECT_EQ(0, vma.file_objref);
 			EXPECT_EQ(0ULL, vma.pgoff);

@@ -28,6 +28,9 @@
 #define TREE_MAX	32
 #define ZOMBIE_STATUS	42
 
+/* The test's directory, for the trees that open files in it */
+static char share_dir[64];
+
 struct proc_ids {
 	pid_t pid, ppid, pgid, sid;
 	char state;
@@ -417,6 +420,110 @@ TEST_F_TIMEOUT(tree, fails_midway, 120)
 	for (int i = 0; i < tt->n; i++) {
 		EXPECT_NE(0, kill(tt->pids[i], 0)) TH_LOG("pid %d is alive", tt->pids[i]);
 	}
+}
+
+/*
+ * Shared state across fork: the parent's open file and its shared
+ * anonymous memory. After the restart, the child reads from the file and
+ * writes into the memory; the parent sees its file offset moved and the
+ * child's bytes, and the rest of the memory as it was.
+ */
+#define SHARE_LEN	(3 * 4096)
+#define SHARE_MAGIC	0x5a
+
+static int share_fd = -1;
+static unsigned char *share_mem;
+
+static void share_fill(unsigned char *p)
+{
+	for (size_t i = 0; i < SHARE_LEN; i++)
+		p[i] = (unsigned char)(i * 7 + 1);
+}
+
+static void share_child(int rep)
+{
+	char buf[10];
+
+	say(rep, "task %d\n", getpid());
+	kill(getpid(), SIGSTOP);
+	/* Continued after the restart, before the parent */
+	if (read(share_fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+		say(rep, "child read: %s\n", strerror(errno));
+	share_mem[5000] = SHARE_MAGIC;
+	say(rep, "child done\n");
+	for (;;)
+		pause();
+}
+
+static void share_root(int rep)
+{
+	char path[160];
+	unsigned char want[SHARE_LEN];
+	off_t off;
+	int bad = 0;
+
+	snprintf(path, sizeof(path), "%s/data", share_dir);
+	share_fd = open(path, O_RDONLY);
+	share_mem = mmap(NULL, SHARE_LEN, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (share_fd < 0 || share_mem == MAP_FAILED)
+		_exit(RS_EXIT_SETUP);
+	share_fill(share_mem);
+	if (child(rep, -1, share_child) < 0)
+		_exit(RS_EXIT_SETUP);
+	say(rep, "task %d\n", getpid());
+	kill(getpid(), SIGSTOP);
+	/* Continued after the restart, once the child is done */
+	off = lseek(share_fd, 0, SEEK_CUR);
+	share_fill(want);
+	want[5000] = SHARE_MAGIC;
+	for (size_t i = 0; i < SHARE_LEN; i++)
+		bad += share_mem[i] != want[i];
+	say(rep, "parent offset %lld, %d bytes differ\n", (long long)off, bad);
+	for (;;)
+		pause();
+}
+
+
+TEST_F_TIMEOUT(tree, sharing, 120)
+{
+	struct tree_test *tt = &self->tt;
+	char err[1024], path[160], data[64];
+	pid_t root = 0, kid = 0;
+	int fd;
+
+	if (variant->pipe_in)
+		SKIP(return, "the file variant covers it");
+	snprintf(share_dir, sizeof(share_dir), "%s", tt->t.dir);
+	snprintf(path, sizeof(path), "%s/data", tt->t.dir);
+	memset(data, 'd', sizeof(data));
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)sizeof(data), write(fd, data, sizeof(data)));
+	close(fd);
+
+	tree_checkpoint(_metadata, tt, share_root, 2);
+	ASSERT_EQ(0, run_mktree(tt, false, &root, err, sizeof(err))) TH_LOG("mktree: %s", err);
+	for (int i = 0; i < tt->n; i++)
+		if (tt->pids[i] != root)
+			kid = tt->pids[i];
+	ASSERT_NE(0, kid);
+	kill(kid, SIGCONT);
+	for (int waited = 0; waited < RS_WAIT_MS && !strstr(tt->t.text, "child done");
+	     waited += 20) {
+		ckpt_msleep(20);
+		rs_read_report(&tt->t);
+	}
+	ASSERT_NE(NULL, strstr(tt->t.text, "child done")) TH_LOG("report: %s", tt->t.text);
+	kill(root, SIGCONT);
+	for (int waited = 0; waited < RS_WAIT_MS && !strstr(tt->t.text, "parent offset");
+	     waited += 20) {
+		ckpt_msleep(20);
+		rs_read_report(&tt->t);
+	}
+	EXPECT_NE(NULL, strstr(tt->t.text, "parent offset 10, 0 bytes differ\n"))
+		TH_LOG("report: %s", tt->t.text);
+	EXPECT_EQ(NULL, strstr(tt->t.text, "child read")) TH_LOG("report: %s", tt->t.text);
 }
 
 TEST_HARNESS_MAIN

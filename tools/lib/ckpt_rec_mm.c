@@ -165,6 +165,10 @@ int ckpt_check_vma(const void *rec, uint32_t len, char *why, size_t size)
 	if (v.kind == CKPT_VMA_FILE) {
 		if (v.file_objref <= 0)
 			return ckpt_bad(why, size, "file area without a file_objref");
+	} else if (v.kind == CKPT_VMA_SHMEM) {
+		/* The objref names the memory object the area maps, if shared */
+		if (v.file_objref < 0)
+			return ckpt_bad(why, size, "negative objref of shared memory");
 	} else if (v.file_objref || v.pgoff) {
 		return ckpt_bad(why, size, "%s area with a file_objref or pgoff",
 				vma_kinds[v.kind]);
@@ -219,10 +223,10 @@ int ckpt_track_vma(struct ckpt_state *st, const void *rec, uint32_t len, char *w
 	ckpt_decode_vma(rec, &v);
 	if (ckpt_state_begin_vma(st, v.start, v.end, v.nr_pages, why, size) < 0)
 		return -1;
+	if ((v.kind == CKPT_VMA_FILE || v.kind == CKPT_VMA_SHMEM) && v.pgoff % st->page_size)
+		return ckpt_bad(why, size, "offset 0x%" PRIx64 " is not aligned to the page size",
+				(uint64_t)v.pgoff);
 	if (v.kind == CKPT_VMA_FILE) {
-		if (v.pgoff % st->page_size)
-			return ckpt_bad(why, size, "file offset 0x%" PRIx64
-					" is not aligned to the page size", (uint64_t)v.pgoff);
 		if (ckpt_state_check_objref(st, v.file_objref, "file_objref", why, size) < 0)
 			return -1;
 	}
