@@ -145,6 +145,10 @@ static int checkpoint_tasks(struct ckpt_ctx *ctx)
 		ret = checkpoint_pin(ctx, ctx->tasks[i], &ncsw[i]);
 	if (!ret)
 		ret = ckpt_tree_write(ctx);
+	/* A refusal comes before any state: restart sees it before acting */
+	for (i = 0; i < ckpt_nr_task_kinds && !ret; i++)
+		if (ckpt_task_kinds[i].prepare)
+			ret = ckpt_task_kinds[i].prepare(ctx);
 	for (i = 0; i < ctx->nr_tasks && !ret; i++)
 		ret = checkpoint_task_kinds(ctx, ctx->tasks[i]);
 	for (i = 0; i < ctx->nr_tasks && !ret; i++) {

@@ -25,6 +25,7 @@ static const struct ckpt_file_ops *const ckpt_file_kinds[] = {
 	&ckpt_file_dir_ops,
 	&ckpt_file_chr_ops,
 	&ckpt_file_tty_ops,
+	&ckpt_file_pipe_ops,
 };
 
 /**
@@ -109,7 +110,8 @@ static int checkpoint_file_record(struct ckpt_ctx *ctx, struct file *file,
 	h.mtime_sec = mtime.tv_sec;
 	h.mtime_nsec = mtime.tv_nsec;
 	path = d_path(&file->f_path, buf, PATH_MAX);
-	if (IS_ERR(path) || *path != '/' || d_unlinked(file->f_path.dentry)) {
+	if (IS_ERR(path) ||
+	    (!ops->anonymous && (*path != '/' || d_unlinked(file->f_path.dentry)))) {
 		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: %s: %s is deleted or out of reach",
 			 ctx->task_pid, what, IS_ERR(path) ? "file" : path);
 		return -EOPNOTSUPP;
@@ -243,11 +245,13 @@ static int ckpt_restore_file(struct ckpt_ctx *ctx)
 		return PTR_ERR(h);
 	ops = ckpt_file_kind_by_id(h->kind);
 	if (!ops || h->objref <= 0 || h->path_len < 2 ||
-	    h->h.len != sizeof(*h) + h->path_len || h->path[0] != '/' ||
+	    h->h.len != sizeof(*h) + h->path_len ||
+	    (h->path[0] != '/' && !ops->anonymous) ||
 	    h->path[h->path_len - 1] ||
 	    strlen(h->path) != h->path_len - 1 ||
 	    h->f_flags & ~CKPT_FILE_OPEN_FLAGS ||
-	    h->flags & ~CKPT_FILE_IMAGE || h->__pad) {
+	    h->flags & ~CKPT_FILE_IMAGE ||
+	    (ops->kind == CKPT_FILE_PIPE ? h->peer_objref <= 0 : h->peer_objref)) {
 		ckpt_err(ctx, -EINVAL, "record %u: malformed file record",
 			 ctx->nr_records);
 		goto out;
@@ -270,8 +274,9 @@ out:
  * ckpt_restore_file_records() - reopen the files whose records come next
  * @ctx: restart context
  *
- * Reads CKPT_HDR_FILE records for as long as the stream has them; each
- * file enters the objhash under its record's objref.
+ * Reads CKPT_HDR_FILE records, and the CKPT_HDR_PIPE records of pipes
+ * before their ends, for as long as the stream has them; each file enters
+ * the objhash under its record's objref.
  *
  * Return: 0, -EINVAL for a malformed record, or the errno of a reopen.
  */
@@ -282,9 +287,12 @@ int ckpt_restore_file_records(struct ckpt_ctx *ctx)
 
 	for (;;) {
 		ret = ckpt_peek_type(ctx, &type);
-		if (ret || type != CKPT_HDR_FILE)
+		if (ret || (type != CKPT_HDR_FILE && type != CKPT_HDR_PIPE))
 			return ret;
-		ret = ckpt_restore_file(ctx);
+		if (type == CKPT_HDR_PIPE)
+			ret = ckpt_restore_pipe(ctx);
+		else
+			ret = ckpt_restore_file(ctx);
 		if (ret)
 			return ret;
 	}
@@ -507,4 +515,22 @@ void ckpt_cleanup_files(struct ckpt_ctx *ctx)
 	kvfree(rf->table);
 	kfree(rf);
 	ctx->rst_files = NULL;
+}
+
+/**
+ * ckpt_prepare_files() - check, before any task is saved, what they share
+ * @ctx: checkpoint context, with the tasks collected
+ *
+ * A pipe whose ends are held outside the image too would come back
+ * without them. That is refused, unless CHECKPOINT_EXTERNAL accepts it
+ * for a subtree.
+ *
+ * Return: 0, or -EOPNOTSUPP with an error record naming the pipe and a
+ * task outside that holds it.
+ */
+int ckpt_prepare_files(struct ckpt_ctx *ctx)
+{
+	if (ctx->flags & CHECKPOINT_EXTERNAL)
+		return 0;
+	return ckpt_pipe_check_external(ctx);
 }

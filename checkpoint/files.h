@@ -23,6 +23,8 @@
  * @match: whether a file is of this kind
  * @checkpoint: add kind-specific state to the record, may be NULL
  * @restore: reopen the file a checked record describes
+ * @anonymous: the file has no path to reopen (a pipe): its record's path
+ *	is only its name
  */
 struct ckpt_file_ops {
 	u32 kind;
@@ -32,6 +34,7 @@ struct ckpt_file_ops {
 			  struct ckpt_hdr_file *h);
 	struct file *(*restore)(struct ckpt_ctx *ctx,
 				const struct ckpt_hdr_file *h);
+	bool anonymous;
 };
 
 struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
@@ -44,5 +47,10 @@ extern const struct ckpt_file_ops ckpt_file_chr_ops;
 
 /* tty.c: terminals */
 extern const struct ckpt_file_ops ckpt_file_tty_ops;
+
+/* pipe.c: pipes, with their data */
+extern const struct ckpt_file_ops ckpt_file_pipe_ops;
+int ckpt_restore_pipe(struct ckpt_ctx *ctx);
+int ckpt_pipe_check_external(struct ckpt_ctx *ctx);
 
 #endif /* _CHECKPOINT_FILES_H */

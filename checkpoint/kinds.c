@@ -57,6 +57,7 @@ const struct ckpt_task_kind ckpt_task_kinds[] = {
 		.restore = ckpt_restore_files,
 		.commit = ckpt_commit_files,
 		.cleanup = ckpt_cleanup_files,
+		.prepare = ckpt_prepare_files,
 	},
 	{
 		.name = "memory",

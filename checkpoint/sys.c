@@ -136,7 +136,8 @@ SYSCALL_DEFINE3(checkpoint, pid_t, pid, int, fd, unsigned long, flags)
 	struct fd f;
 	long ret;
 
-	if (flags & ~CHECKPOINT_FLAGS_ALL || pid < 0)
+	if (flags & ~CHECKPOINT_FLAGS_ALL || pid < 0 ||
+	    (flags & CHECKPOINT_EXTERNAL && !(flags & CHECKPOINT_SUBTREE)))
 		return -EINVAL;
 
 	ret = ckpt_fdget(fd, FMODE_WRITE, &f);

@@ -194,8 +194,14 @@ static int tree_pid_ns(struct ckpt_ctx *ctx)
 	return ret;
 }
 
-/* Whether @t is one of the collected tasks */
-static bool tree_has_task(struct ckpt_ctx *ctx, struct task_struct *t)
+/**
+ * ckpt_tree_has() - whether a task is one of the collected tasks
+ * @ctx: checkpoint context, after ckpt_tree_collect()
+ * @t: the task
+ *
+ * Return: true if @t is in the image.
+ */
+bool ckpt_tree_has(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	unsigned int i;
 
@@ -224,7 +230,7 @@ static pid_t tree_container_stray(struct ckpt_ctx *ctx)
 		t = pid_task(pid, PIDTYPE_PID);
 		if (t && t->exit_state != EXIT_DEAD) {
 			nr_found++;
-			if (nr_found > ctx->nr_tasks || !tree_has_task(ctx, t)) {
+			if (nr_found > ctx->nr_tasks || !ckpt_tree_has(ctx, t)) {
 				stray = nr;
 				break;
 			}

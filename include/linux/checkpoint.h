@@ -177,6 +177,8 @@ void *ckpt_obj_find(struct ckpt_ctx *ctx, int objref,
  *	called in table order, may be NULL
  * @cleanup: release what @restore prepared, whether or not @commit ran;
  *	may be NULL
+ * @prepare: check, before any task is saved, what the tasks share with
+ *	the rest of the system; may be NULL
  *
  * ckpt_task_kinds[] lists the kinds in image order.
  */
@@ -186,6 +188,7 @@ struct ckpt_task_kind {
 	int (*restore)(struct ckpt_ctx *ctx);
 	int (*commit)(struct ckpt_ctx *ctx);
 	void (*cleanup)(struct ckpt_ctx *ctx);
+	int (*prepare)(struct ckpt_ctx *ctx);
 };
 
 extern const struct ckpt_task_kind ckpt_task_kinds[];
@@ -226,6 +229,7 @@ int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *task);
 int ckpt_restore_files(struct ckpt_ctx *ctx);
 int ckpt_commit_files(struct ckpt_ctx *ctx);
 void ckpt_cleanup_files(struct ckpt_ctx *ctx);
+int ckpt_prepare_files(struct ckpt_ctx *ctx);
 int ckpt_checkpoint_file(struct ckpt_ctx *ctx, struct file *file,
 			 const char *what, int *objref);
 int ckpt_restore_file_records(struct ckpt_ctx *ctx);
@@ -249,6 +253,7 @@ void ckpt_tree_free(struct ckpt_ctx *ctx);
 int ckpt_tree_write(struct ckpt_ctx *ctx);
 int ckpt_tree_read(struct ckpt_ctx *ctx);
 bool ckpt_tree_is_zombie(struct task_struct *task);
+bool ckpt_tree_has(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_tree_index(struct ckpt_ctx *ctx, pid_t pid);
 
 /* checkpoint.c, restart.c: the two orchestrators */

@@ -44,6 +44,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -100,6 +101,7 @@ _Static_assert(sizeof(struct ckpt_hdr_pages) == 24, "ckpt_hdr_pages layout");
 _Static_assert(sizeof(struct ckpt_hdr_file) == 80, "ckpt_hdr_file layout");
 _Static_assert(sizeof(struct ckpt_fd_entry) == 16, "ckpt_fd_entry layout");
 _Static_assert(sizeof(struct ckpt_hdr_fd_table) == 16, "ckpt_hdr_fd_table layout");
+_Static_assert(sizeof(struct ckpt_hdr_pipe) == 24, "ckpt_hdr_pipe layout");
 _Static_assert(sizeof(struct ckpt_hdr_sighand) == 2064, "ckpt_hdr_sighand layout");
 _Static_assert(sizeof(struct ckpt_hdr_signal_task) == 40, "ckpt_hdr_signal_task layout");
 _Static_assert(sizeof(struct ckpt_siginfo) == 128, "ckpt_siginfo layout");
@@ -1371,6 +1373,7 @@ static inline const char *ckpt_type_name(uint32_t type)
 	case CKPT_HDR_PAGES: return "PAGES";
 	case CKPT_HDR_FILE: return "FILE";
 	case CKPT_HDR_FD_TABLE: return "FD_TABLE";
+	case CKPT_HDR_PIPE: return "PIPE";
 	case CKPT_HDR_SIGHAND: return "SIGHAND";
 	case CKPT_HDR_SIGNAL_TASK: return "SIGNAL_TASK";
 	case CKPT_HDR_SIGPENDING: return "SIGPENDING";
@@ -1648,10 +1651,14 @@ static inline size_t ckpt_check_failed_image(struct __test_metadata *_metadata,
 #define CKPT_CHECK_MAX_FILES	1024
 
 struct ckpt_objrefs {
-	int32_t ref[CKPT_CHECK_MAX_FILES];
+	int32_t ref[CKPT_CHECK_MAX_FILES];	/* of FILE records */
 	size_t nr;
+	int32_t pipe[CKPT_CHECK_MAX_FILES];	/* of PIPE records */
+	size_t nr_pipes;
+	int32_t next_pipe;	/* the PIPE just taken, whose first end is next */
 };
 
+/* Whether ref is the objref of an earlier FILE record */
 static inline int objref_known(const struct ckpt_objrefs *o, int32_t ref)
 {
 	for (size_t i = 0; i < o->nr; i++)
@@ -1660,10 +1667,55 @@ static inline int objref_known(const struct ckpt_objrefs *o, int32_t ref)
 	return 0;
 }
 
-/* A NUL-terminated path filling exactly n bytes, absolute. */
+/* Whether ref is the objref of an earlier PIPE record */
+static inline int pipe_known(const struct ckpt_objrefs *o, int32_t ref)
+{
+	for (size_t i = 0; i < o->nr_pipes; i++)
+		if (o->pipe[i] == ref)
+			return 1;
+	return 0;
+}
+
+/* A NUL-terminated string filling exactly n bytes, n >= 2. */
+static inline int name_ok(const char *p, size_t n)
+{
+	return n >= 2 && p[n - 1] == 0 && strlen(p) == n - 1;
+}
+
+/* Likewise, an absolute path. */
 static inline int path_ok(const char *p, size_t n)
 {
-	return n >= 2 && p[0] == '/' && p[n - 1] == 0 && strlen(p) == n - 1;
+	return name_ok(p, n) && p[0] == '/';
+}
+
+/*
+ * A PIPE record: a capacity of whole pages up to CKPT_PIPE_MAX, at most
+ * that many bytes in it, an objref of its own; the FILE record of its
+ * first end comes right after it.
+ */
+static inline void ckpt_check_pipe(struct __test_metadata *_metadata,
+				   struct ckpt_walk *w, struct ckpt_objrefs *o)
+{
+	struct ckpt_hdr_pipe p;
+	size_t off;
+
+	off = walk_take(_metadata, w, CKPT_HDR_PIPE, sizeof(p),
+			sizeof(p) + (size_t)CKPT_PIPE_MAX, &p, sizeof(p));
+	EXPECT_GT(p.objref, 0) TH_LOG("PIPE at %zu: objref %d", off, p.objref);
+	EXPECT_FALSE(objref_known(o, p.objref) || pipe_known(o, p.objref))
+		TH_LOG("PIPE at %zu: objref %d written twice", off, p.objref);
+	ASSERT_LT(o->nr_pipes, (size_t)CKPT_CHECK_MAX_FILES);
+	o->pipe[o->nr_pipes++] = p.objref;
+	EXPECT_EQ(0U, p.__pad);
+	EXPECT_LT(0U, p.size) TH_LOG("PIPE at %zu", off);
+	EXPECT_LE(p.size, CKPT_PIPE_MAX) TH_LOG("PIPE at %zu", off);
+	EXPECT_EQ(0U, p.size % CKPT_TEST_PAGE) TH_LOG("PIPE at %zu: size %u", off, p.size);
+	EXPECT_LE(p.data_len, p.size) TH_LOG("PIPE at %zu", off);
+	ASSERT_EQ(p.h.len, sizeof(p) + (size_t)p.data_len)
+		TH_LOG("PIPE at %zu: len %u, data_len %u", off, p.h.len, p.data_len);
+	EXPECT_EQ((uint32_t)CKPT_HDR_FILE, walk_peek(w))
+		TH_LOG("PIPE at %zu: not followed by a FILE record", off);
+	o->next_pipe = p.objref;
 }
 
 static inline void ckpt_check_file(struct __test_metadata *_metadata,
@@ -1677,14 +1729,26 @@ static inline void ckpt_check_file(struct __test_metadata *_metadata,
 			sizeof(f) + CKPT_PATH_MAX, &f, sizeof(f));
 	path = (const char *)w->buf + off + sizeof(f);
 	EXPECT_GT(f.objref, 0) TH_LOG("FILE at %zu: objref %d", off, f.objref);
-	EXPECT_FALSE(objref_known(o, f.objref))
+	EXPECT_FALSE(objref_known(o, f.objref) || pipe_known(o, f.objref))
 		TH_LOG("FILE at %zu: objref %d written twice", off, f.objref);
 	ASSERT_LT(o->nr, (size_t)CKPT_CHECK_MAX_FILES);
 	o->ref[o->nr++] = f.objref;
 	ASSERT_EQ(f.h.len, sizeof(f) + f.path_len)
 		TH_LOG("FILE at %zu: len %u, path_len %u", off, f.h.len, f.path_len);
-	EXPECT_TRUE(path_ok(path, f.path_len))
-		TH_LOG("FILE at %zu: bad path (path_len %u)", off, f.path_len);
+	/* An end of a pipe has only the pipe's name, "pipe:[ino]" */
+	if (f.kind == CKPT_FILE_PIPE) {
+		EXPECT_TRUE(name_ok(path, f.path_len) && path[0] != '/')
+			TH_LOG("FILE at %zu: bad pipe name (path_len %u)", off, f.path_len);
+	} else {
+		EXPECT_TRUE(path_ok(path, f.path_len))
+			TH_LOG("FILE at %zu: bad path (path_len %u)", off, f.path_len);
+		EXPECT_EQ(0, f.peer_objref) TH_LOG("%s: peer_objref", path);
+	}
+	if (o->next_pipe) {
+		EXPECT_EQ(o->next_pipe, f.peer_objref)
+			TH_LOG("FILE at %zu: not an end of the PIPE just before it", off);
+		o->next_pipe = 0;
+	}
 	switch (f.kind) {
 	case CKPT_FILE_REG:
 		EXPECT_TRUE(S_ISREG(f.mode)) TH_LOG("%s: mode 0%o", path, f.mode);
@@ -1705,10 +1769,35 @@ static inline void ckpt_check_file(struct __test_metadata *_metadata,
 	case CKPT_FILE_TTY:
 		EXPECT_TRUE(S_ISCHR(f.mode)) TH_LOG("%s: mode 0%o", path, f.mode);
 		break;
+	case CKPT_FILE_PIPE:
+		EXPECT_TRUE(S_ISFIFO(f.mode)) TH_LOG("%s: mode 0%o", path, f.mode);
+		EXPECT_TRUE(pipe_known(o, f.peer_objref))
+			TH_LOG("%s: peer_objref %d of no PIPE before", path, f.peer_objref);
+		EXPECT_TRUE((f.f_flags & O_ACCMODE) == O_RDONLY ||
+			    (f.f_flags & O_ACCMODE) == O_WRONLY)
+			TH_LOG("%s: f_flags 0%o", path, f.f_flags);
+		EXPECT_EQ(0ULL, f.pos) TH_LOG("%s", path);
+		break;
 	default:
 		EXPECT_TRUE(0) TH_LOG("FILE at %zu (%s): kind %u", off, path, f.kind);
 	}
 	EXPECT_LT(f.mtime_nsec, 1000000000U);
+}
+
+/* The FILE records at the cursor, each pipe's PIPE record before its first end */
+static inline void ckpt_check_files(struct __test_metadata *_metadata,
+				    struct ckpt_walk *w, struct ckpt_objrefs *o)
+{
+	for (;;) {
+		uint32_t type = walk_peek(w);
+
+		if (type == CKPT_HDR_PIPE)
+			ckpt_check_pipe(_metadata, w, o);
+		else if (type == CKPT_HDR_FILE)
+			ckpt_check_file(_metadata, w, o);
+		else
+			break;
+	}
 }
 
 static inline void ckpt_check_fd_table(struct __test_metadata *_metadata,
@@ -1822,7 +1911,8 @@ static inline size_t ckpt_check_itimers(struct __test_metadata *_metadata,
  * kernel writes it for a single task: HEADER, HEADER_ARCH, TREE, TASK, CREDS,
  * RLIMITS, FS, SIGHAND, SIGNAL_TASK, SIGPENDING (the task's queue),
  * SIGPENDING (the process's), ITIMERS, SYSCALL_RESTART, CPU_X86_64, XSTATE,
- * FILE*, FD_TABLE, FILE*, MM, nr_vmas x (VMA, PAGES*), TRAILER; every
+ * FILE*, FD_TABLE, FILE*, MM, nr_vmas x (VMA, PAGES*), TRAILER, with a
+ * PIPE right before the FILE of the first end of each pipe; every
  * length, count, padding and cross reference consistent; the trailer
  * with the header's ckpt_id and the number of records before it.
  * Returns the number of bytes the image takes.
@@ -1980,12 +2070,10 @@ static inline size_t ckpt_check_image(struct __test_metadata *_metadata,
 		       (unsigned long long)xstate_bv, (unsigned long long)w.a.xfeatures);
 	EXPECT_EQ(0ULL, xcomp_bv) TH_LOG("XSAVE area in compacted format");
 
-	/* files, fd table, files only mapped */
-	while (walk_peek(&w) == CKPT_HDR_FILE)
-		ckpt_check_file(_metadata, &w, o);
+	/* files (and pipes), fd table, files only mapped */
+	ckpt_check_files(_metadata, &w, o);
 	ckpt_check_fd_table(_metadata, &w, o);
-	while (walk_peek(&w) == CKPT_HDR_FILE)
-		ckpt_check_file(_metadata, &w, o);
+	ckpt_check_files(_metadata, &w, o);
 
 	/* MM */
 	walk_take(_metadata, &w, CKPT_HDR_MM, sizeof(u->mm), sizeof(u->mm),
@@ -2227,15 +2315,18 @@ static inline int fd_move(int fd, int want)
 	return 0;
 }
 
-/* A target hook: both ends of a pipe at TGT_EXTRA_FD and the one after */
-static inline int target_hook_pipe(void *arg)
+/*
+ * A target hook: both ends of a unix socket pair at TGT_EXTRA_FD and the
+ * one after, which checkpoint refuses
+ */
+static inline int target_hook_socketpair(void *arg)
 {
-	int p[2];
+	int sv[2];
 
 	(void)arg;
-	if (pipe(p))
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		return -1;
-	return fd_move(p[0], TGT_EXTRA_FD) || fd_move(p[1], TGT_EXTRA_FD + 1);
+	return fd_move(sv[0], TGT_EXTRA_FD) || fd_move(sv[1], TGT_EXTRA_FD + 1);
 }
 
 static inline void __attribute__((noreturn))

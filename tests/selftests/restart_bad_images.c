@@ -879,7 +879,10 @@ TEST_F(feed, bad_tree)
 /* Images of failed checkpoints, restarted in the test process         */
 /* ------------------------------------------------------------------ */
 
-/* The control-pipe child holds pipes: its checkpoint is refused */
+/*
+ * The control-pipe child holds pipes whose other ends the test holds,
+ * outside the image: its checkpoint is refused
+ */
 TEST_F(feed, failed_checkpoint_image_child)
 {
 	unsigned char *img;
@@ -913,14 +916,14 @@ TEST_F(feed, failed_checkpoint_image_not_ns_init)
 	free(img);
 }
 
-/* The caller holding a pipe (and a memfd, the image) checkpoints itself */
+/* The caller holding a socket (and a memfd, the image) checkpoints itself */
 TEST_F(feed, failed_checkpoint_image_self)
 {
 	unsigned char *img;
 	size_t len;
 	int p[2];
 
-	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p));
 	ckpt_capture_failed_image(_metadata, 0, CHECKPOINT_SUBTREE, EOPNOTSUPP, NULL,
 				  &img, &len);
 	close(p[0]);
@@ -1310,7 +1313,7 @@ TEST_F_TIMEOUT(real, bad_stream_fields, 300)
 	flip_case(_metadata, self, OFF(hd, ckpt_hdr_header, arch), 0x03, EINVAL, "header arch");
 	flip_case(_metadata, self, OFF(hd, ckpt_hdr_header, page_size) + 1, 0x20, EINVAL,
 		  "header page_size");
-	flip_case(_metadata, self, OFF(hd, ckpt_hdr_header, flags), 0x02, EINVAL, "header flags");
+	flip_case(_metadata, self, OFF(hd, ckpt_hdr_header, flags), 0x04, EINVAL, "header flags");
 
 	flip_case(_metadata, self, OFF(ar, ckpt_hdr_header_arch_x86_64, xfeatures), 0x02, EINVAL,
 		  "arch xfeatures without SSE");
@@ -2340,7 +2343,7 @@ TEST_F_TIMEOUT(real, bad_itimers, 300)
 	assert_no_leftovers(_metadata);
 }
 
-/* A target holding a pipe: its checkpoint fails; the image is refused */
+/* A target holding a socket: its checkpoint fails; the image is refused */
 TEST_F(real, failed_checkpoint_image)
 {
 	struct ckpt_target t2;
@@ -2350,12 +2353,12 @@ TEST_F(real, failed_checkpoint_image)
 	unsigned char *img;
 	size_t len;
 
-	ASSERT_EQ(0, target_spawn(&t2, 0, target_hook_pipe, NULL));
+	ASSERT_EQ(0, target_spawn(&t2, 0, target_hook_socketpair, NULL));
 	if (target_stop(&t2)) {
 		target_cleanup(&t2);
 		ASSERT_TRUE(0) TH_LOG("cannot stop the second target");
 	}
-	ckpt_capture_failed_image(_metadata, t2.pid, CHECKPOINT_SUBTREE, EOPNOTSUPP, "pipe",
+	ckpt_capture_failed_image(_metadata, t2.pid, CHECKPOINT_SUBTREE, EOPNOTSUPP, "socket",
 				  &img, &len);
 	target_cleanup(&t2);
 	restart_case(_metadata, self, img, len, 0, EINVAL, 0,

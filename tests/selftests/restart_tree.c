@@ -168,6 +168,143 @@ static void tree_root(int rep)
 	child(rep, -1, tree_c);
 }
 
+
+/*
+ * A shell-style pipeline, producer | filter | consumer, stopped with data
+ * in both pipes (the first one enlarged with F_SETPIPE_SZ and holding more
+ * than a default pipe can): after the restart the consumer must get
+ * every byte exactly once, in order.
+ */
+#define PIPE_TOTAL	300000
+#define PIPE_FIRST	100000	/* written before the stop */
+#define PIPE_FILTERED	1000	/* through the filter before the stop */
+#define PIPE_CONSUMED	500	/* read by the consumer before the stop */
+#define PIPE1_SIZE	(256 * 1024)
+
+static unsigned char pipe_byte(size_t i)
+{
+	return (unsigned char)(i % 251);
+}
+
+/* Moves len bytes from fd to fd (len 0: until EOF), transformed; -1 on error */
+static ssize_t pipe_pump(int in, int out, size_t len)
+{
+	unsigned char buf[4096];
+	size_t done = 0;
+
+	while (!len || done < len) {
+		size_t want = len && len - done < sizeof(buf) ? len - done : sizeof(buf);
+		ssize_t n = read(in, buf, want);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -1 : (ssize_t)done;
+		for (ssize_t k = 0; k < n; k++)
+			buf[k] ^= 0x5a;
+		if (write_all(out, buf, (size_t)n))
+			return -1;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+static void pipe_producer(int rep, int wr)
+{
+	unsigned char buf[4096];
+	size_t i = 0;
+
+	while (i < PIPE_TOTAL) {
+		size_t end = i < PIPE_FIRST ? PIPE_FIRST : PIPE_TOTAL, n = 0;
+
+		for (; n < sizeof(buf) && i < end; n++, i++)
+			buf[n] = pipe_byte(i);
+		if (write_all(wr, buf, n))
+			_exit(RS_EXIT_SETUP);
+		if (i == PIPE_FIRST) {
+			say(rep, "task %d\n", getpid());
+			kill(getpid(), SIGSTOP);
+		}
+	}
+	close(wr);
+	for (;;)
+		pause();
+}
+
+/* Reads what the consumer gets, checking each byte; returns how many */
+static size_t pipe_consume(int rep, int rd, size_t from, size_t len)
+{
+	unsigned char buf[4096];
+	size_t i = from;
+
+	while (!len || i < from + len) {
+		size_t want = len && from + len - i < sizeof(buf) ? from + len - i : sizeof(buf);
+		ssize_t n = read(rd, buf, want);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (ssize_t k = 0; k < n; k++, i++) {
+			if (buf[k] != (pipe_byte(i) ^ 0x5a)) {
+				say(rep, "consumer bad byte %zu: %#x\n", i, buf[k]);
+				return 0;
+			}
+		}
+	}
+	return i - from;
+}
+
+static void pipe_root(int rep)
+{
+	int p1[2], p2[2];
+	pid_t pid;
+
+	if (pipe(p1) || pipe(p2) || fcntl(p1[1], F_SETPIPE_SZ, PIPE1_SIZE) < PIPE1_SIZE)
+		_exit(RS_EXIT_SETUP);
+	pid = fork();
+	if (pid == 0) {
+		close(p1[0]);
+		close(p2[0]);
+		close(p2[1]);
+		pipe_producer(rep, p1[1]);
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(p1[1]);
+		close(p2[0]);
+		if (pipe_pump(p1[0], p2[1], PIPE_FILTERED) != PIPE_FILTERED)
+			_exit(RS_EXIT_SETUP);
+		say(rep, "task %d\n", getpid());
+		kill(getpid(), SIGSTOP);
+		if (pipe_pump(p1[0], p2[1], 0) < 0)
+			say(rep, "filter: %s\n", strerror(errno));
+		close(p2[1]);
+		for (;;)
+			pause();
+	}
+	pid = fork();
+	if (pid == 0) {
+		size_t got;
+
+		close(p1[0]);
+		close(p1[1]);
+		close(p2[1]);
+		if (pipe_consume(rep, p2[0], 0, PIPE_CONSUMED) != PIPE_CONSUMED)
+			_exit(RS_EXIT_SETUP);
+		say(rep, "task %d\n", getpid());
+		kill(getpid(), SIGSTOP);
+		got = pipe_consume(rep, p2[0], PIPE_CONSUMED, 0);
+		say(rep, "consumer got %zu\n", PIPE_CONSUMED + got);
+		for (;;)
+			pause();
+	}
+	close(p1[0]);
+	close(p1[1]);
+	close(p2[0]);
+	close(p2[1]);
+}
+
 /* In the test */
 
 struct tree_test {
@@ -524,6 +661,76 @@ TEST_F_TIMEOUT(tree, sharing, 120)
 	EXPECT_NE(NULL, strstr(tt->t.text, "parent offset 10, 0 bytes differ\n"))
 		TH_LOG("report: %s", tt->t.text);
 	EXPECT_EQ(NULL, strstr(tt->t.text, "child read")) TH_LOG("report: %s", tt->t.text);
+}
+
+TEST_F_TIMEOUT(tree, pipeline, 120)
+{
+	struct tree_test *tt = &self->tt;
+	char err[1024], want[64];
+	pid_t root = 0;
+
+	if (variant->pipe_in)
+		SKIP(return, "the file variant covers it");
+	tree_checkpoint(_metadata, tt, pipe_root, 4);
+	ASSERT_EQ(0, run_mktree(tt, false, &root, err, sizeof(err))) TH_LOG("mktree: %s", err);
+	for (int i = 0; i < tt->n; i++)
+		kill(tt->pids[i], SIGCONT);
+	snprintf(want, sizeof(want), "consumer got %d\n", PIPE_TOTAL);
+	for (int waited = 0; waited < RS_WAIT_MS && !strstr(tt->t.text, "consumer got");
+	     waited += 20) {
+		ckpt_msleep(20);
+		rs_read_report(&tt->t);
+	}
+	EXPECT_NE(NULL, strstr(tt->t.text, want)) TH_LOG("report: %s", tt->t.text);
+}
+
+/*
+ * Leak detection: the root holds the write end of a pipe whose read end
+ * the test (outside the subtree) holds. The checkpoint is refused, naming
+ * the pipe and the test's pid; CHECKPOINT_EXTERNAL accepts it.
+ */
+TEST_F(tree, external_pipe)
+{
+	struct tree_test *tt = &self->tt;
+	unsigned char *img = NULL;
+	char want[64];
+	size_t len = 0;
+	int p[2], fd;
+	long id;
+
+	if (variant->pipe_in)
+		SKIP(return, "the file variant covers it");
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	tt->t.target = fork();
+	ASSERT_LE(0, tt->t.target);
+	if (tt->t.target == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || null < 0 ||
+		    dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+		    dup2(p[1], 100) != 100 || close_range(3, 99, 0) ||
+		    close_range(101, ~0U, 0))
+			_exit(RS_EXIT_SETUP);
+		kill(getpid(), SIGSTOP);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	tt->pids[tt->n++] = tt->t.target;
+	ASSERT_EQ(0, settle(tt, tt->before)) TH_LOG("the target did not stop");
+
+	snprintf(want, sizeof(want), "also held by pid %d, outside", getpid());
+	ckpt_capture_failed_image(_metadata, tt->t.target, CHECKPOINT_SUBTREE,
+				  EOPNOTSUPP, want, &img, &len);
+	free(img);
+
+	fd = memfd_create("ckpt_external", MFD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	id = sys_checkpoint(tt->t.target, fd, CHECKPOINT_SUBTREE | CHECKPOINT_EXTERNAL);
+	EXPECT_LT(0, id) TH_LOG("checkpoint with CHECKPOINT_EXTERNAL: %s",
+				id < 0 ? strerror((int)-id) : "");
+	close(fd);
+	close(p[0]);
 }
 
 TEST_HARNESS_MAIN

@@ -32,6 +32,7 @@ struct options {
 	bool kill;
 	bool verbose;
 	bool subtree;		/* -t: CHECKPOINT_SUBTREE even for a pid ns init */
+	bool external;		/* -x: CHECKPOINT_EXTERNAL */
 	unsigned long flags;	/* checkpoint(2) flags */
 };
 
@@ -45,7 +46,7 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: %s [-ktv] [-o FILE] PID\n"
+		"usage: %s [-ktvx] [-o FILE] PID\n"
 		"Checkpoint process PID and its descendants or, if PID is the init of a\n"
 		"pid namespace (a container), the whole namespace, writing the image to\n"
 		"standard output or FILE.\n"
@@ -54,7 +55,9 @@ static void usage(FILE *out)
 		"  -t       take PID and its descendants only, even if it is the init\n"
 		"           of a pid namespace\n"
 		"  -v       say what is checkpointed, how the process was frozen, the\n"
-		"           checkpoint id and what the image holds, on standard error\n",
+		"           checkpoint id and what the image holds, on standard error\n"
+		"  -x       accept what the processes share with processes outside (a\n"
+		"           pipe to one, say): it is not shared after a restart\n",
 		program_invocation_short_name);
 }
 
@@ -64,7 +67,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
 
 	memset(opt, 0, sizeof(*opt));
 	opterr = 0;
-	while ((c = getopt(argc, argv, "hko:tv")) != -1) {
+	while ((c = getopt(argc, argv, "hko:tvx")) != -1) {
 		switch (c) {
 		case 'k':
 			opt->kill = true;
@@ -77,6 +80,9 @@ static int parse_args(int argc, char **argv, struct options *opt)
 			break;
 		case 'v':
 			opt->verbose = true;
+			break;
+		case 'x':
+			opt->external = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -151,6 +157,13 @@ static int choose_flags(struct options *opt)
 			return -1;
 	}
 	opt->flags = init ? 0 : CHECKPOINT_SUBTREE;
+	if (opt->external && init) {
+		warnx("-x: a container may share nothing with processes outside it;"
+		      " -t takes its init as a subtree");
+		return -1;
+	}
+	if (opt->external)
+		opt->flags |= CHECKPOINT_EXTERNAL;
 	if (opt->verbose && init)
 		warnx("checkpointing the pid namespace of init %d", opt->pid);
 	else if (opt->verbose)

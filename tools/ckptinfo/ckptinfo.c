@@ -83,6 +83,10 @@ static void print_task(FILE *out, const struct ckpt_state *st)
 		t->nr_files, t->nr_files == 1 ? "" : "s",
 		t->nr_vmas, t->nr_vmas == 1 ? "" : "s",
 		t->nr_pages, t->nr_pages == 1 ? "" : "s", mib(t->nr_pages, st->page_size));
+	if (t->nr_pipes)
+		fprintf(out, ", %" PRIu32 " pipe%s (%" PRIu64 " byte%s in flight)",
+			t->nr_pipes, t->nr_pipes == 1 ? "" : "s",
+			t->pipe_bytes, t->pipe_bytes == 1 ? "" : "s");
 	if (nr_sig)
 		fprintf(out, ", %d pending signal%s", nr_sig, nr_sig == 1 ? "" : "s");
 	if (nr_timers)

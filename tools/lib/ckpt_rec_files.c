@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Records of files: FILE, FD_TABLE.
+ * Records of files: FILE (the ends of pipes included), FD_TABLE.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -20,6 +20,8 @@ void ckpt_decode_file(const void *rec, struct ckpt_hdr_file *f)
 	f->kind = le32toh(f->kind);
 	f->f_flags = le32toh(f->f_flags);
 	f->mode = le32toh(f->mode);
+	f->flags = le32toh(f->flags);
+	f->peer_objref = (int32_t)le32toh((uint32_t)f->peer_objref);
 	f->pos = le64toh(f->pos);
 	f->dev = le32toh(f->dev);
 	f->rdev = le32toh(f->rdev);
@@ -55,6 +57,7 @@ static const char *const file_kinds[] = {
 	[CKPT_FILE_DIR] = "directory",
 	[CKPT_FILE_CHR] = "character device",
 	[CKPT_FILE_TTY] = "terminal",
+	[CKPT_FILE_PIPE] = "pipe",
 };
 
 /* The inode type each kind of file has */
@@ -63,6 +66,7 @@ static const unsigned int file_kind_type[] = {
 	[CKPT_FILE_DIR] = S_IFDIR,
 	[CKPT_FILE_CHR] = S_IFCHR,
 	[CKPT_FILE_TTY] = S_IFCHR,
+	[CKPT_FILE_PIPE] = S_IFIFO,
 };
 
 /* new_decode_dev() */
@@ -114,6 +118,32 @@ static bool tty_dev(uint32_t dev)
 			 O_LARGEFILE_ | O_DIRECTORY_ | O_NOFOLLOW_ | O_NOATIME_ | \
 			 O_SYNC_ | O_PATH_)
 
+static const char *const acc_modes[] = { "RDONLY", "WRONLY", "RDWR", "ACCMODE3" };
+
+/*
+ * An end of a pipe takes its end of the pipe made for its PIPE record:
+ * read or write only, at offset 0, and never reopened by its path (only
+ * the pipe's name, "pipe:[ino]").
+ */
+static int check_pipe_end(const struct ckpt_hdr_file *f, char *why, size_t size)
+{
+	uint32_t acc = f->f_flags & O_ACCMODE_;
+
+	if (f->peer_objref <= 0)
+		return ckpt_bad(why, size, "peer_objref %" PRId32 " of an end of a pipe"
+				" is not positive", f->peer_objref);
+	/* RDONLY or WRONLY: it picks the end */
+	if (acc > 1)
+		return ckpt_bad(why, size, "an end of a pipe opened %s", acc_modes[acc]);
+	if (f->f_flags & (O_DIRECT_ | O_DIRECTORY_ | O_PATH_))
+		return ckpt_bad(why, size, "f_flags 0%" PRIo32 " of an end of a pipe",
+				f->f_flags);
+	if (f->pos)
+		return ckpt_bad(why, size, "an end of a pipe at pos %" PRIu64,
+				(uint64_t)f->pos);
+	return 0;
+}
+
 int ckpt_check_file(const void *rec, uint32_t len, char *why, size_t size)
 {
 	const char *path = (const char *)rec + sizeof(struct ckpt_hdr_file);
@@ -130,6 +160,13 @@ int ckpt_check_file(const void *rec, uint32_t len, char *why, size_t size)
 	if (f.f_flags & ~OPEN_FLAGS_ALL)
 		return ckpt_bad(why, size, "f_flags 0%" PRIo32 " has flags that cannot be reopened",
 				f.f_flags);
+	if (f.flags & ~CKPT_FILE_IMAGE)
+		return ckpt_bad(why, size, "unknown flags 0x%" PRIx32, f.flags);
+	if (f.kind == CKPT_FILE_PIPE && check_pipe_end(&f, why, size) < 0)
+		return -1;
+	if (f.kind != CKPT_FILE_PIPE && f.peer_objref)
+		return ckpt_bad(why, size, "a %s with peer_objref %" PRId32,
+				file_kinds[f.kind], f.peer_objref);
 	if (f.kind == CKPT_FILE_CHR && !mem_dev(f.rdev))
 		return ckpt_bad(why, size, "device %" PRIu32 ":%" PRIu32
 				" is not null, zero, full, random or urandom",
@@ -143,7 +180,8 @@ int ckpt_check_file(const void *rec, uint32_t len, char *why, size_t size)
 	if (len != sizeof(f) + (uint64_t)f.path_len)
 		return ckpt_bad(why, size, "length %" PRIu32 " does not fit path_len %"
 				PRIu32, len, f.path_len);
-	return ckpt_check_str(path, f.path_len, true, "path", why, size);
+	/* Anything but a pipe is reopened by its path */
+	return ckpt_check_str(path, f.path_len, f.kind != CKPT_FILE_PIPE, "path", why, size);
 }
 
 int ckpt_track_file(struct ckpt_state *st, const void *rec, uint32_t len, char *why,
@@ -154,6 +192,9 @@ int ckpt_track_file(struct ckpt_state *st, const void *rec, uint32_t len, char *
 
 	(void)len;
 	ckpt_decode_file(rec, &f);
+	if (f.kind == CKPT_FILE_PIPE &&
+	    ckpt_state_check_pipe(st, f.peer_objref, "peer_objref", why, size) < 0)
+		return -1;
 	if (ckpt_state_add_file(st, f.objref, f.kind, path, why, size) < 0)
 		return -1;
 	st->task.nr_files++;
@@ -173,11 +214,22 @@ static const struct ckpt_flag_name open_flags[] = {
 	{ O_PATH_, "PATH" },
 };
 
-static const char *const acc_modes[] = { "RDONLY", "WRONLY", "RDWR", "ACCMODE3" };
-
 static void print_dev(FILE *out, const char *name, uint32_t dev)
 {
 	fprintf(out, " %s %" PRIu32 ":%" PRIu32, name, dev_major(dev), dev_minor(dev));
+}
+
+/* The pipe an end names, as far as st knows it */
+static void print_pipe_ref(FILE *out, const struct ckpt_state *st, int32_t objref)
+{
+	const struct ckpt_file_info *p = ckpt_state_pipe(st, objref);
+
+	fprintf(out, "objref %" PRId32, objref);
+	if (p)
+		fprintf(out, " (%" PRIu32 " bytes, %" PRIu32 " in it)",
+			p->pipe_size, p->pipe_len);
+	else
+		fputs(" (unknown)", out);
 }
 
 void ckpt_print_file(FILE *out, const void *rec, uint32_t len, const struct ckpt_state *st)
@@ -187,13 +239,17 @@ void ckpt_print_file(FILE *out, const void *rec, uint32_t len, const struct ckpt
 	uint32_t rest;
 	size_t i;
 
-	(void)st;
 	ckpt_decode_file(rec, &f);
 	fprintf(out, FIELD "%" PRId32 "\n", "objref", f.objref);
 	if (f.kind && f.kind < CKPT_ARRAY_SIZE(file_kinds))
 		fprintf(out, FIELD "%s\n", "kind", file_kinds[f.kind]);
 	else
 		fprintf(out, FIELD "unknown (%" PRIu32 ")\n", "kind", f.kind);
+	if (f.kind == CKPT_FILE_PIPE || f.peer_objref) {
+		fprintf(out, FIELD, "pipe");
+		print_pipe_ref(out, st, f.peer_objref);
+		putc('\n', out);
+	}
 	ckpt_print_field_str(out, "path", path, len - sizeof(f));
 
 	fprintf(out, FIELD "0x%" PRIx32 " (%s", "f_flags", f.f_flags,

@@ -158,4 +158,10 @@ int ckpt_track_fd_table(struct ckpt_state *st, const void *rec, uint32_t len, ch
 void ckpt_print_fd_table(FILE *out, const void *rec, uint32_t len,
 			 const struct ckpt_state *st);
 
+/* ckpt_rec_pipe.c */
+int ckpt_check_pipe(const void *rec, uint32_t len, char *why, size_t size);
+int ckpt_track_pipe(struct ckpt_state *st, const void *rec, uint32_t len, char *why,
+		    size_t size);
+void ckpt_print_pipe(FILE *out, const void *rec, uint32_t len, const struct ckpt_state *st);
+
 #endif /* CKPT_REC_IMPL_H */

@@ -31,6 +31,7 @@ _Static_assert(sizeof(struct ckpt_hdr_pages) == 24, "ckpt_hdr_pages");
 _Static_assert(sizeof(struct ckpt_hdr_file) == 80, "ckpt_hdr_file");
 _Static_assert(sizeof(struct ckpt_fd_entry) == 16, "ckpt_fd_entry");
 _Static_assert(sizeof(struct ckpt_hdr_fd_table) == 16, "ckpt_hdr_fd_table");
+_Static_assert(sizeof(struct ckpt_hdr_pipe) == 24, "ckpt_hdr_pipe");
 _Static_assert(sizeof(struct ckpt_sigaction) == 32, "ckpt_sigaction");
 _Static_assert(sizeof(struct ckpt_hdr_sighand) == 2064, "ckpt_hdr_sighand");
 _Static_assert(sizeof(struct ckpt_hdr_signal_task) == 40, "ckpt_hdr_signal_task");
@@ -360,6 +361,8 @@ static void print_trailer(FILE *out, const void *rec, uint32_t len,
 #define XSTATE_MIN_LEN	(sizeof(struct ckpt_hdr) + CKPT_XSAVE_MIN_SIZE)
 #define FILE_MIN_LEN	(sizeof(struct ckpt_hdr_file) + 2)		/* "/" */
 #define FILE_MAX_LEN	(sizeof(struct ckpt_hdr_file) + CKPT_PATH_MAX)
+/* No max_len: up to CKPT_PIPE_MAX bytes of data, more than the reader takes */
+#define PIPE_MIN_LEN	sizeof(struct ckpt_hdr_pipe)
 #define FDT_MIN_LEN	sizeof(struct ckpt_hdr_fd_table)
 #define FDT_MAX_LEN	(FDT_MIN_LEN + CKPT_FDS_MAX * sizeof(struct ckpt_fd_entry))
 #define MM_LEN		sizeof(struct ckpt_hdr_mm)
@@ -417,8 +420,12 @@ static const struct ckpt_rec_type rec_types[] = {
 	{ CKPT_HDR_XSTATE,          "XSTATE",          XSTATE_MIN_LEN, 0,
 	  AFTER(CKPT_HDR_CPU_X86_64),
 	  ckpt_check_xstate, ckpt_track_xstate, ckpt_print_xstate },
-	{ CKPT_HDR_FILE,            "FILE",            FILE_MIN_LEN,  FILE_MAX_LEN,
+	/* A pipe comes right before the FILE record of its first end */
+	{ CKPT_HDR_PIPE,            "PIPE",            PIPE_MIN_LEN,  0,
 	  AFTER(CKPT_HDR_XSTATE, CKPT_HDR_FILE, CKPT_HDR_FD_TABLE),
+	  ckpt_check_pipe, ckpt_track_pipe, ckpt_print_pipe },
+	{ CKPT_HDR_FILE,            "FILE",            FILE_MIN_LEN,  FILE_MAX_LEN,
+	  AFTER(CKPT_HDR_XSTATE, CKPT_HDR_FILE, CKPT_HDR_FD_TABLE, CKPT_HDR_PIPE),
 	  ckpt_check_file, ckpt_track_file, ckpt_print_file },
 	{ CKPT_HDR_FD_TABLE,        "FD_TABLE",        FDT_MIN_LEN,   FDT_MAX_LEN,
 	  AFTER(CKPT_HDR_XSTATE, CKPT_HDR_FILE),

@@ -12,9 +12,9 @@
  * records (header, error, trailer); those of the tree of tasks are in
  * ckpt_rec_tree.c, and those of the state records in one file per kind
  * of state: ckpt_rec_task.c, ckpt_rec_signal.c, ckpt_rec_timers.c,
- * ckpt_rec_x86.c, ckpt_rec_mm.c and ckpt_rec_files.c. The checks follow
- * those restart(2) makes, so that an image ckptinfo accepts is one the
- * kernel reads.
+ * ckpt_rec_x86.c, ckpt_rec_mm.c, ckpt_rec_files.c and ckpt_rec_pipe.c.
+ * The checks follow those restart(2) makes, so that an image ckptinfo
+ * accepts is one the kernel reads.
  */
 #ifndef CKPT_RECORDS_H
 #define CKPT_RECORDS_H
@@ -27,7 +27,7 @@
 struct ckpt_state;
 
 /* Most record types one may directly follow in the state of a task */
-#define CKPT_REC_AFTER_MAX	3
+#define CKPT_REC_AFTER_MAX	4
 
 struct ckpt_rec_type {
 	uint32_t type;
@@ -142,5 +142,6 @@ void ckpt_decode_pages(const void *rec, struct ckpt_hdr_pages *p);
 void ckpt_decode_file(const void *rec, struct ckpt_hdr_file *f);
 void ckpt_decode_fd_table(const void *rec, struct ckpt_hdr_fd_table *t);
 void ckpt_decode_fd_entry(const void *rec, uint32_t i, struct ckpt_fd_entry *e);
+void ckpt_decode_pipe(const void *rec, struct ckpt_hdr_pipe *p);
 
 #endif /* CKPT_RECORDS_H */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What the records read so far establish: the order of the records of a
- * task, the FILE records by objref, the areas of the MM and their pages
- * (the tasks of the tree are kept by ckpt_rec_tree.c).
+ * task, the FILE and PIPE records by objref, the areas of the MM and their
+ * pages (the tasks of the tree are kept by ckpt_rec_tree.c).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -150,7 +150,10 @@ int ckpt_state_add(struct ckpt_state *st, const struct ckpt_record *rec, char *w
 	return 0;
 }
 
-/* Files by objref */
+/*
+ * FILE and PIPE records by objref, in one table: an objref names one
+ * object of the image, whatever its type.
+ */
 
 static size_t file_slot(const struct ckpt_state *st, int32_t objref)
 {
@@ -162,7 +165,8 @@ static size_t file_slot(const struct ckpt_state *st, int32_t objref)
 	return i;
 }
 
-const struct ckpt_file_info *ckpt_state_file(const struct ckpt_state *st, int32_t objref)
+/* The record of either type with this objref, or NULL */
+static const struct ckpt_file_info *find_obj(const struct ckpt_state *st, int32_t objref)
 {
 	size_t i;
 
@@ -170,6 +174,20 @@ const struct ckpt_file_info *ckpt_state_file(const struct ckpt_state *st, int32_
 		return NULL;
 	i = file_slot(st, objref);
 	return st->files[i].objref ? &st->files[i] : NULL;
+}
+
+const struct ckpt_file_info *ckpt_state_file(const struct ckpt_state *st, int32_t objref)
+{
+	const struct ckpt_file_info *f = find_obj(st, objref);
+
+	return f && f->type == CKPT_HDR_FILE ? f : NULL;
+}
+
+const struct ckpt_file_info *ckpt_state_pipe(const struct ckpt_state *st, int32_t objref)
+{
+	const struct ckpt_file_info *f = find_obj(st, objref);
+
+	return f && f->type == CKPT_HDR_PIPE ? f : NULL;
 }
 
 static int grow_files(struct ckpt_state *st)
@@ -191,35 +209,88 @@ static int grow_files(struct ckpt_state *st)
 	return 0;
 }
 
+/*
+ * The free slot for a new objref, which no earlier record may have: the
+ * caller fills it in. NULL after describing the problem in why.
+ */
+static struct ckpt_file_info *new_obj(struct ckpt_state *st, int32_t objref, char *why,
+				      size_t size)
+{
+	const struct ckpt_file_info *f = find_obj(st, objref);
+
+	if (f) {
+		ckpt_bad(why, size, "objref %" PRId32 " is already the one of an earlier %s"
+			 " record", objref, type_name(f->type));
+		return NULL;
+	}
+	/* At most half full */
+	if ((st->nr_files + st->nr_pipes + 1) * 2 > st->files_cap && grow_files(st) < 0) {
+		ckpt_bad(why, size, "out of memory");
+		return NULL;
+	}
+	return &st->files[file_slot(st, objref)];
+}
+
 int ckpt_state_add_file(struct ckpt_state *st, int32_t objref, uint32_t kind,
 			const char *path, char *why, size_t size)
 {
-	const struct ckpt_file_info *f = ckpt_state_file(st, objref);
-	size_t i;
+	struct ckpt_file_info *f = new_obj(st, objref, why, size);
 
-	if (f)
-		return ckpt_bad(why, size, "objref %" PRId32
-				" is already the one of an earlier FILE record", objref);
-	/* At most half full */
-	if ((st->nr_files + 1) * 2 > st->files_cap && grow_files(st) < 0)
+	if (!f)
+		return -1;
+	f->path = strdup(path);
+	if (!f->path)
 		return ckpt_bad(why, size, "out of memory");
-	i = file_slot(st, objref);
-	st->files[i].path = strdup(path);
-	if (!st->files[i].path)
-		return ckpt_bad(why, size, "out of memory");
-	st->files[i].objref = objref;
-	st->files[i].kind = kind;
+	f->objref = objref;
+	f->type = CKPT_HDR_FILE;
+	f->kind = kind;
 	st->nr_files++;
+	return 0;
+}
+
+int ckpt_state_add_pipe(struct ckpt_state *st, int32_t objref, uint32_t pipe_size,
+			uint32_t pipe_len, char *why, size_t size)
+{
+	struct ckpt_file_info *f = new_obj(st, objref, why, size);
+
+	if (!f)
+		return -1;
+	f->objref = objref;
+	f->type = CKPT_HDR_PIPE;
+	f->pipe_size = pipe_size;
+	f->pipe_len = pipe_len;
+	st->nr_pipes++;
+	st->pipe_bytes += pipe_len;
+	return 0;
+}
+
+/* Whether objref names an earlier record of type; what names the referrer */
+static int check_ref(const struct ckpt_state *st, int32_t objref, uint32_t type,
+		     const char *what, char *why, size_t size)
+{
+	const struct ckpt_file_info *f = find_obj(st, objref);
+
+	if (!f)
+		return ckpt_bad(why, size, "%s: objref %" PRId32
+				" is not the one of an earlier %s record", what, objref,
+				type_name(type));
+	if (f->type != type)
+		return ckpt_bad(why, size, "%s: objref %" PRId32 " is the one of a %s"
+				" record, not of a %s record", what, objref,
+				type_name(f->type), type_name(type));
 	return 0;
 }
 
 int ckpt_state_check_objref(const struct ckpt_state *st, int32_t objref,
 			    const char *what, char *why, size_t size)
 {
-	if (!ckpt_state_file(st, objref))
-		return ckpt_bad(why, size, "%s: objref %" PRId32
-				" is not the one of an earlier FILE record", what, objref);
-	return 0;
+	return check_ref(st, objref, CKPT_HDR_FILE, what, why, size);
+}
+
+int ckpt_state_check_pipe(const struct ckpt_state *st, int32_t objref,
+			  const char *what, char *why, size_t size)
+{
+	return check_ref(st, objref, CKPT_HDR_PIPE, what, why, size);
 }
 
 /* Areas and their pages */

@@ -8,15 +8,17 @@
  * - the state of a task comes in the order of the uapi header: TASK,
  *   CREDS, RLIMITS, FS, SIGHAND, SIGNAL_TASK, two SIGPENDING (the task's
  *   queue, then the process's), ITIMERS, SYSCALL_RESTART, CPU_X86_64,
- *   XSTATE, FILE records, FD_TABLE, FILE records, MM, then nr_vmas times a
- *   VMA and PAGES records holding exactly its nr_pages pages, inside it
- *   and in increasing address order; a task is complete before the next
+ *   XSTATE, FILE records, FD_TABLE, FILE records (a PIPE record may come
+ *   right before any of them), MM, then nr_vmas times a VMA and PAGES
+ *   records holding exactly its nr_pages pages, inside it and in
+ *   increasing address order; a task is complete before the next
  *   TASK or the trailer, the first task is the header's root_pid, and
  *   there is one TASK record per task of the tree, in its order (with the
  *   same pid and tgid, unless the tree's pids are those of a container's
  *   own pid namespace);
  * - objrefs (of the fd table, the executable, file mappings) name a FILE
- *   record met earlier, and no two FILE records share one;
+ *   record met earlier, the peer_objref of an end of a pipe names a PIPE
+ *   record met earlier, and no two FILE or PIPE records share one;
  * - the XSTATE area has the size of the arch header and only its
  *   features; areas and pages are aligned to the header's page size,
  *   areas come in increasing address order without overlapping, and the
@@ -35,11 +37,14 @@
 
 #include "ckpt_reader.h"
 
-/* A FILE record, as later records refer to it */
+/* A FILE or PIPE record, as later records refer to it */
 struct ckpt_file_info {
 	int32_t objref;		/* 0: free slot */
-	uint32_t kind;		/* enum ckpt_file_kind */
-	char *path;
+	uint32_t type;		/* CKPT_HDR_FILE or CKPT_HDR_PIPE */
+	uint32_t kind;		/* FILE: enum ckpt_file_kind */
+	uint32_t pipe_size;	/* PIPE: its capacity */
+	uint32_t pipe_len;	/* PIPE: the bytes in it */
+	char *path;		/* FILE: its path; PIPE: NULL */
 };
 
 /* A task of the TREE record, as the TASK records are checked against it */
@@ -53,6 +58,8 @@ struct ckpt_task_info {
 	int32_t pid;
 	char comm[CKPT_COMM_LEN];	/* NUL-terminated */
 	uint32_t nr_files;		/* FILE records in its state */
+	uint32_t nr_pipes;		/* PIPE records in its state */
+	uint64_t pipe_bytes;		/* the bytes in those pipes */
 	uint32_t nr_fds;
 	uint32_t nr_vmas;
 	uint64_t nr_pages;
@@ -92,13 +99,15 @@ struct ckpt_state {
 	uint64_t vma_pages_seen;	/* pages read so far */
 	uint64_t vma_next;		/* the next pages start there or above */
 
-	/* FILE records by objref: an open-addressing hash table */
+	/* FILE and PIPE records by objref: an open-addressing hash table */
 	struct ckpt_file_info *files;
 	size_t files_cap;		/* 0 or a power of two */
 
 	/* Totals */
 	uint64_t nr_tasks;		/* TASK records */
 	uint64_t nr_files;
+	uint64_t nr_pipes;
+	uint64_t pipe_bytes;		/* in flight in the pipes */
 	uint64_t nr_vmas_total;
 	uint64_t nr_pages_total;
 };
@@ -123,6 +132,8 @@ bool ckpt_state_task_pending(const struct ckpt_state *st, char *why, size_t size
 
 /* The FILE record with this objref, or NULL. */
 const struct ckpt_file_info *ckpt_state_file(const struct ckpt_state *st, int32_t objref);
+/* The PIPE record with this objref, or NULL. */
+const struct ckpt_file_info *ckpt_state_pipe(const struct ckpt_state *st, int32_t objref);
 
 /*
  * Helpers of the track functions. Each returns 0, or -1 after describing
@@ -130,9 +141,14 @@ const struct ckpt_file_info *ckpt_state_file(const struct ckpt_state *st, int32_
  */
 int ckpt_state_add_file(struct ckpt_state *st, int32_t objref, uint32_t kind,
 			const char *path, char *why, size_t size);
+int ckpt_state_add_pipe(struct ckpt_state *st, int32_t objref, uint32_t pipe_size,
+			uint32_t pipe_len, char *why, size_t size);
 /* objref must name an earlier FILE record; what names the referrer. */
 int ckpt_state_check_objref(const struct ckpt_state *st, int32_t objref,
 			    const char *what, char *why, size_t size);
+/* Likewise, an earlier PIPE record. */
+int ckpt_state_check_pipe(const struct ckpt_state *st, int32_t objref,
+			  const char *what, char *why, size_t size);
 /* Begins an area of the MM; the previous one must be complete. */
 int ckpt_state_begin_vma(struct ckpt_state *st, uint64_t start, uint64_t end,
 			 uint64_t nr_pages, char *why, size_t size);

@@ -41,8 +41,14 @@
  * a pid namespace other than the initial one and the caller's own (unless
  * the caller is that init), and the whole namespace is taken.
  */
+/*
+ * CHECKPOINT_EXTERNAL, with CHECKPOINT_SUBTREE only, accepts what the tasks
+ * share with tasks outside the image (the end of a pipe): it is not shared
+ * after a restart. Without it such sharing is refused.
+ */
 #define CHECKPOINT_SUBTREE	0x1UL	/* the task and all its descendants */
-#define CHECKPOINT_FLAGS_ALL	(CHECKPOINT_SUBTREE)
+#define CHECKPOINT_EXTERNAL	0x2UL	/* accept sharing with tasks outside */
+#define CHECKPOINT_FLAGS_ALL	(CHECKPOINT_SUBTREE | CHECKPOINT_EXTERNAL)
 
 /*
  * restart(2) flags. An image of one task is restarted by that task alone:
@@ -104,6 +110,7 @@ enum ckpt_hdr_type {
 	/* 400-499: files */
 	CKPT_HDR_FILE = 400,		/* struct ckpt_hdr_file + path */
 	CKPT_HDR_FD_TABLE = 401,	/* struct ckpt_hdr_fd_table + entries */
+	CKPT_HDR_PIPE = 402,		/* struct ckpt_hdr_pipe + data */
 
 	/* 500-599: signals */
 	CKPT_HDR_SIGHAND = 500,		/* struct ckpt_hdr_sighand */
@@ -650,6 +657,7 @@ enum ckpt_file_kind {
 	CKPT_FILE_DIR = 2,		/* directory, reopened by path */
 	CKPT_FILE_CHR = 3,		/* /dev/null, zero, full, random, urandom */
 	CKPT_FILE_TTY = 4,		/* a terminal: the restarter's own */
+	CKPT_FILE_PIPE = 5,		/* an end of a pipe(2) */
 };
 
 /* struct ckpt_hdr_file.flags */
@@ -666,7 +674,8 @@ enum ckpt_file_kind {
  * @f_flags: open(2) flags of the file (O_APPEND, O_NONBLOCK...)
  * @mode: st_mode of the inode
  * @flags: CKPT_FILE_* flags
- * @__pad: zero
+ * @peer_objref: CKPT_FILE_PIPE: objref of the CKPT_HDR_PIPE record of the
+ *	pipe this is an end of (which comes first); else 0
  * @pos: file offset
  * @dev: st_dev of the inode (new_encode_dev())
  * @rdev: st_rdev of the inode, for devices
@@ -675,12 +684,15 @@ enum ckpt_file_kind {
  * @mtime_sec: modification time at checkpoint, seconds
  * @mtime_nsec: nanoseconds part of @mtime_sec
  * @path_len: length of the path, its NUL included
- * @path: the path, as the checkpointing task sees it, NUL-terminated
+ * @path: the path, as the checkpointing task sees it, NUL-terminated; for
+ *	a pipe, its name ("pipe:[ino]"), for messages only
  *
  * Restart reopens @path and refuses it (ESTALE) if it is not the same
  * inode with the same size and mtime, unless RESTART_FORCE_FILES is given.
  * Directories and the image file itself (CKPT_FILE_IMAGE, which the
- * checkpoint was writing) are checked for the same inode only.
+ * checkpoint was writing) are checked for the same inode only. An end of
+ * a pipe is the read or write end (by @f_flags) of the pipe made again
+ * for its CKPT_HDR_PIPE record.
  */
 struct ckpt_hdr_file {
 	struct ckpt_hdr h;
@@ -689,7 +701,7 @@ struct ckpt_hdr_file {
 	__u32 f_flags;
 	__u32 mode;
 	__u32 flags;
-	__u32 __pad;
+	__s32 peer_objref;
 	__u64 pos;
 	__u32 dev;
 	__u32 rdev;
@@ -699,6 +711,31 @@ struct ckpt_hdr_file {
 	__u32 mtime_nsec;
 	__u32 path_len;
 	char path[];
+};
+
+/* Largest pipe the image holds: the default /proc/sys/fs/pipe-max-size */
+#define CKPT_PIPE_MAX	(1U << 20)
+
+/**
+ * struct ckpt_hdr_pipe - a pipe, with the data in it
+ * @h: record header (CKPT_HDR_PIPE)
+ * @objref: the objref the records of its ends name as @peer_objref
+ * @size: its capacity in bytes (F_GETPIPE_SZ)
+ * @data_len: number of bytes in it, which follow, at most @size
+ * @__pad: zero
+ * @data: the bytes, in the order a read would return them
+ *
+ * Written before the record of the first end met. Restart makes a new
+ * pipe of @size bytes (EPERM if the restarting task may not make one
+ * that large) and writes @data into it.
+ */
+struct ckpt_hdr_pipe {
+	struct ckpt_hdr h;
+	__s32 objref;
+	__u32 size;
+	__u32 data_len;
+	__u32 __pad;
+	__u8 data[];
 };
 
 /* struct ckpt_fd_entry.flags */

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart: pipes.
+ *
+ * A pipe is saved once, with the bytes in it, as a CKPT_HDR_PIPE record
+ * written before the record of the first of its ends met; each end is a
+ * CKPT_HDR_FILE record of kind CKPT_FILE_PIPE that names the pipe. The
+ * data is read without being consumed, under the pipe's lock. At restart
+ * the record makes a new pipe of the same capacity with the same bytes in
+ * it, and each end record takes its end of that pipe: whatever tasks held
+ * the ends before hold them again, and read what was in flight.
+ */
+#include <linux/checkpoint.h>
+#include <linux/err.h>
+#include <linux/fdtable.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/magic.h>
+#include <linux/mm.h>
+#include <linux/pipe_fs_i.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include "files.h"
+
+/* At checkpoint the pipe is its pipe_inode_info, kept by the files held */
+static void ckpt_pipe_noref(void *ptr)
+{
+}
+
+static const struct ckpt_obj_ops ckpt_pipe_obj_ops = {
+	.name = "pipe",
+	.ref = ckpt_pipe_noref,
+	.unref = ckpt_pipe_noref,
+};
+
+/**
+ * struct ckpt_rst_pipe - a pipe made again at restart
+ * @ref: one per objhash reference
+ * @end: its read and its write end
+ */
+struct ckpt_rst_pipe {
+	refcount_t ref;
+	struct file *end[2];
+};
+
+static void ckpt_rst_pipe_ref(void *ptr)
+{
+	struct ckpt_rst_pipe *p = ptr;
+
+	refcount_inc(&p->ref);
+}
+
+static void ckpt_rst_pipe_unref(void *ptr)
+{
+	struct ckpt_rst_pipe *p = ptr;
+
+	if (!refcount_dec_and_test(&p->ref))
+		return;
+	fput(p->end[0]);
+	fput(p->end[1]);
+	kfree(p);
+}
+
+static const struct ckpt_obj_ops ckpt_rst_pipe_obj_ops = {
+	.name = "pipe",
+	.ref = ckpt_rst_pipe_ref,
+	.unref = ckpt_rst_pipe_unref,
+};
+
+/* An end of a pipe(2); a FIFO opened by path is not one */
+static bool ckpt_file_is_pipe(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	return S_ISFIFO(inode->i_mode) &&
+	       inode->i_sb->s_magic == PIPEFS_MAGIC &&
+	       get_pipe_info(file, false);
+}
+
+/* Copies the bytes in the pipe, in order, without consuming them */
+static int ckpt_pipe_peek(struct pipe_inode_info *pipe, u8 *data, u32 max,
+			  u32 *len)
+{
+	unsigned int tail;
+	int ret = 0;
+
+	*len = 0;
+	for (tail = pipe->tail; tail != pipe->head && !ret; tail++) {
+		struct pipe_buffer *buf = pipe_buf(pipe, tail);
+		void *p;
+
+		if (buf->len > max - *len)
+			return -EIO;
+		ret = pipe_buf_confirm(pipe, buf);
+		if (ret)
+			break;
+		p = kmap_local_page(buf->page);
+		memcpy(data + *len, p + buf->offset, buf->len);
+		kunmap_local(p);
+		*len += buf->len;
+	}
+	return ret;
+}
+
+static int ckpt_pipe_write_record(struct ckpt_ctx *ctx,
+				  struct pipe_inode_info *pipe, int objref)
+{
+	struct ckpt_hdr_pipe h = { .objref = objref };
+	u8 *data;
+	u32 len;
+	int ret;
+
+	pipe_lock(pipe);
+	h.size = pipe->max_usage << PAGE_SHIFT;
+	if (h.size > CKPT_PIPE_MAX) {
+		pipe_unlock(pipe);
+		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: a pipe of %u bytes, more than %u",
+			 ctx->task_pid, h.size, CKPT_PIPE_MAX);
+		return -EOPNOTSUPP;
+	}
+	data = kvmalloc(max(h.size, 1U), GFP_KERNEL);
+	ret = data ? ckpt_pipe_peek(pipe, data, h.size, &len) : -ENOMEM;
+	pipe_unlock(pipe);
+	if (!ret) {
+		h.data_len = len;
+		ret = ckpt_write_obj_data(ctx, &h.h, CKPT_HDR_PIPE, sizeof(h),
+					  data, len);
+	}
+	kvfree(data);
+	return ret;
+}
+
+static int ckpt_file_pipe_checkpoint(struct ckpt_ctx *ctx, struct file *file,
+				     struct ckpt_hdr_file *h)
+{
+	struct pipe_inode_info *pipe = get_pipe_info(file, false);
+	bool first;
+	int ret;
+
+	if (file->f_flags & O_DIRECT) {
+		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: a packet-mode pipe",
+			 ctx->task_pid);
+		return -EOPNOTSUPP;
+	}
+	ret = ckpt_obj_lookup_add(ctx, pipe, &ckpt_pipe_obj_ops, &first);
+	if (ret < 0)
+		return ret;
+	h->peer_objref = ret;
+	h->pos = 0;
+	return first ? ckpt_pipe_write_record(ctx, pipe, ret) : 0;
+}
+
+/* Makes a pipe like @h, with its data in it */
+static struct ckpt_rst_pipe *ckpt_pipe_make(struct ckpt_ctx *ctx,
+					    const struct ckpt_hdr_pipe *h)
+{
+	struct ckpt_rst_pipe *p;
+	loff_t pos = 0;
+	long ret;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&p->ref, 1);
+	ret = create_pipe_files(p->end, O_NONBLOCK);
+	if (ret) {
+		kfree(p);
+		return ERR_PTR(ret);
+	}
+	ret = pipe_fcntl(p->end[1], F_SETPIPE_SZ, h->size);
+	if (ret < 0) {
+		ckpt_err(ctx, ret, "record %u: cannot make a pipe of %u bytes",
+			 ctx->nr_records, h->size);
+	} else if (h->data_len) {
+		ret = kernel_write(p->end[1], h->data, h->data_len, &pos);
+		if (ret >= 0 && ret != h->data_len)
+			ret = -EIO;
+		if (ret < 0)
+			ckpt_err(ctx, ret, "record %u: cannot fill the pipe",
+				 ctx->nr_records);
+	}
+	if (ret < 0) {
+		ckpt_rst_pipe_unref(p);
+		return ERR_PTR(ret);
+	}
+	return p;
+}
+
+/**
+ * ckpt_restore_pipe() - read a CKPT_HDR_PIPE record and make the pipe
+ * @ctx: restart context
+ *
+ * The pipe enters the objhash under the record's objref, for the records
+ * of its ends.
+ *
+ * Return: 0, -EINVAL for a malformed record, or the errno of the pipe.
+ */
+int ckpt_restore_pipe(struct ckpt_ctx *ctx)
+{
+	struct ckpt_rst_pipe *p;
+	struct ckpt_hdr_pipe *h;
+	int ret = -EINVAL;
+
+	h = ckpt_read_obj_alloc(ctx, CKPT_HDR_PIPE, sizeof(*h),
+				sizeof(*h) + CKPT_PIPE_MAX);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	if (h->objref <= 0 || h->__pad || !h->size ||
+	    h->size > CKPT_PIPE_MAX || h->data_len > h->size ||
+	    h->h.len != sizeof(*h) + h->data_len) {
+		ckpt_err(ctx, -EINVAL, "record %u: malformed pipe record",
+			 ctx->nr_records);
+		goto out;
+	}
+	p = ckpt_pipe_make(ctx, h);
+	if (IS_ERR(p)) {
+		ret = PTR_ERR(p);
+		goto out;
+	}
+	ret = ckpt_obj_insert(ctx, p, h->objref, &ckpt_rst_pipe_obj_ops);
+	if (ret)
+		ckpt_err(ctx, ret, "record %u: objref %d taken", ctx->nr_records,
+			 h->objref);
+	ckpt_rst_pipe_unref(p);
+out:
+	kvfree(h);
+	return ret;
+}
+
+static struct file *ckpt_file_pipe_restore(struct ckpt_ctx *ctx,
+					   const struct ckpt_hdr_file *h)
+{
+	unsigned int acc = h->f_flags & O_ACCMODE;
+	struct ckpt_rst_pipe *p;
+	struct file *file;
+
+	if (!S_ISFIFO(h->mode) || (acc != O_RDONLY && acc != O_WRONLY) ||
+	    h->f_flags & (O_DIRECT | O_PATH | O_DIRECTORY) || h->pos)
+		return ERR_PTR(-EINVAL);
+	p = ckpt_obj_fetch(ctx, h->peer_objref, &ckpt_rst_pipe_obj_ops);
+	if (IS_ERR(p))
+		return ERR_CAST(p);
+	file = get_file(p->end[acc == O_WRONLY]);
+	spin_lock(&file->f_lock);
+	file->f_flags = (file->f_flags & ~O_NONBLOCK) |
+			(h->f_flags & O_NONBLOCK);
+	spin_unlock(&file->f_lock);
+	return file;
+}
+
+const struct ckpt_file_ops ckpt_file_pipe_ops = {
+	.kind = CKPT_FILE_PIPE,
+	.name = "pipe",
+	.match = ckpt_file_is_pipe,
+	.checkpoint = ckpt_file_pipe_checkpoint,
+	.restore = ckpt_file_pipe_restore,
+	.anonymous = true,
+};
+
+/* The ends of pipes the image's tasks hold, each with its descriptors */
+struct ckpt_pipe_scan {
+	struct ckpt_pipe_end {
+		struct file *file;
+		unsigned int nr_fds;
+	} *ends;
+	unsigned int nr;
+	unsigned int max;
+	bool full;
+};
+
+static int ckpt_pipe_scan_fd(const void *arg, struct file *file, unsigned int fd)
+{
+	struct ckpt_pipe_scan *s = (struct ckpt_pipe_scan *)arg;
+	unsigned int i;
+
+	if (!ckpt_file_is_pipe(file))
+		return 0;
+	for (i = 0; i < s->nr; i++) {
+		if (s->ends[i].file == file) {
+			s->ends[i].nr_fds++;
+			return 0;
+		}
+	}
+	if (s->nr == s->max) {
+		s->full = true;
+		return 1;
+	}
+	s->ends[s->nr].file = file;
+	s->ends[s->nr++].nr_fds = 1;
+	return 0;
+}
+
+/* Fills @s with the pipe ends of the tasks; -ENOSPC if it is too small */
+static int ckpt_pipe_scan_tasks(struct ckpt_ctx *ctx, struct ckpt_pipe_scan *s)
+{
+	unsigned int i;
+
+	s->nr = 0;
+	s->full = false;
+	for (i = 0; i < ctx->nr_tasks && !s->full; i++) {
+		struct task_struct *t = ctx->tasks[i];
+
+		task_lock(t);
+		if (t->files)
+			iterate_fd(t->files, 0, ckpt_pipe_scan_fd, s);
+		task_unlock(t);
+	}
+	return s->full ? -ENOSPC : 0;
+}
+
+static int ckpt_fd_of_pipe(const void *pipe, struct file *file, unsigned int fd)
+{
+	return get_pipe_info(file, false) == pipe;
+}
+
+/* A process outside the image with a descriptor on @pipe, or 0 */
+static pid_t ckpt_pipe_holder(struct ckpt_ctx *ctx, struct pipe_inode_info *pipe)
+{
+	struct task_struct *p;
+	pid_t pid = 0;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		bool found = false;
+
+		if (ckpt_tree_has(ctx, p))
+			continue;
+		task_lock(p);
+		if (p->files)
+			found = iterate_fd(p->files, 0, ckpt_fd_of_pipe, pipe);
+		task_unlock(p);
+		if (found) {
+			pid = task_pid_vnr(p);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return pid;
+}
+
+/*
+ * Whether the pipe of end @k has ends or descriptors outside: all its
+ * open files must be ends the tasks hold, by their descriptors only.
+ */
+static bool ckpt_pipe_external(const struct ckpt_pipe_scan *s, unsigned int k)
+{
+	struct pipe_inode_info *pipe = get_pipe_info(s->ends[k].file, false);
+	unsigned int i, readers = 0, writers = 0;
+
+	for (i = 0; i < s->nr; i++) {
+		struct file *file = s->ends[i].file;
+
+		if (get_pipe_info(file, false) != pipe)
+			continue;
+		if (file_count(file) > s->ends[i].nr_fds)
+			return true;
+		readers += !!(file->f_mode & FMODE_READ);
+		writers += !!(file->f_mode & FMODE_WRITE);
+	}
+	return READ_ONCE(pipe->readers) != readers ||
+	       READ_ONCE(pipe->writers) != writers;
+}
+
+/**
+ * ckpt_pipe_check_external() - refuse pipes shared with tasks outside
+ * @ctx: checkpoint context, with the tasks collected and pinned
+ *
+ * Return: 0, or -EOPNOTSUPP with an error record naming the first pipe
+ * with an end held outside the image, and a task that holds it.
+ */
+int ckpt_pipe_check_external(struct ckpt_ctx *ctx)
+{
+	struct ckpt_pipe_scan s = { .max = 64 };
+	unsigned int k;
+	int ret;
+
+	for (;;) {
+		s.ends = kvmalloc_array(s.max, sizeof(*s.ends), GFP_KERNEL);
+		if (!s.ends)
+			return -ENOMEM;
+		ret = ckpt_pipe_scan_tasks(ctx, &s);
+		if (ret != -ENOSPC)
+			break;
+		kvfree(s.ends);
+		s.max *= 2;
+	}
+	for (k = 0; k < s.nr && !ret; k++) {
+		struct pipe_inode_info *pipe = get_pipe_info(s.ends[k].file, false);
+		unsigned long ino = file_inode(s.ends[k].file)->i_ino;
+		pid_t holder;
+
+		if (!ckpt_pipe_external(&s, k))
+			continue;
+		holder = ckpt_pipe_holder(ctx, pipe);
+		if (holder)
+			ckpt_err(ctx, -EOPNOTSUPP,
+				 "pipe:[%lu]: also held by pid %d, outside the image",
+				 ino, holder);
+		else
+			ckpt_err(ctx, -EOPNOTSUPP,
+				 "pipe:[%lu]: also held outside the image", ino);
+		ret = -EOPNOTSUPP;
+	}
+	kvfree(s.ends);
+	return ret;
+}
