@@ -3,7 +3,9 @@
 # appends "count N" to a file every second; it is checkpointed and killed,
 # the file stops growing; it is restarted from the image and the count
 # goes on in the same file with the next number, no gap and no repeat.
-# The last lines check that and say so.
+# Then the same with a tree of three processes and a pipe between two of
+# them, which come back with their pids. The last lines check that and
+# say so.
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 fail() { echo "demo: FAILED: $*"; FAILED=1; }
 
@@ -21,6 +23,19 @@ check_sequence() {
 		exit
 	}
 	END { if (!bad) print NR; exit bad }' "$1"
+}
+
+# FILE went on from BEFORE lines with no gap: says so as WHAT, or fails
+check_goes_on() {
+	if N=$(check_sequence "$1"); then
+		if [ "$N" -gt "$2" ]; then
+			echo "demo: $3 without gap (to $2 before the checkpoint, to $N after the restart)"
+		else
+			fail "$3: nothing written after the restart (still $N lines)"
+		fi
+	else
+		fail "the sequence is broken: $N"
+	fi
 }
 
 echo "== checkpoint/restart demo on $(uname -sr), $(nproc) CPUs =="
@@ -80,18 +95,104 @@ if [ -n "$NEW" ] && [ -d "/proc/$NEW" ]; then
 	sleep 3
 	cat "$OUT"
 
-	if N=$(check_sequence "$OUT"); then
-		if [ "$N" -gt "$BEFORE" ]; then
-			echo "demo: counter continued without gap (counted to $BEFORE before the checkpoint, to $N after the restart)"
-		else
-			fail "the restarted counter wrote nothing (still $N lines)"
-		fi
-	else
-		fail "the sequence is broken: $N"
-	fi
+	check_goes_on "$OUT" "$BEFORE" "counter continued"
 	kill "$NEW"
 else
 	fail "mktree did not restart the counter"
+fi
+
+# ---------------------------------------------------------------------
+# A process tree with a pipe: the parent appends to a file what its child
+# writes into a pipe; the child has a child of its own. The three are
+# checkpointed together, killed, and restarted with their pids.
+
+PIPELINE=/examples/pipeline
+OUT2=/tmp/pipeline.txt
+IMG2=/tmp/pipeline.img
+rm -f "$OUT2" "$IMG2"
+
+# ROOT and its descendants, parents first
+tree_pids() {
+	echo "$1"
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		pp=$(awk '{ sub(/^.*\) /, ""); print $2 }' "/proc/$p/stat" 2>/dev/null)
+		[ "$pp" = "$1" ] && tree_pids "$p"
+	done
+}
+
+# pid, parent, process group, session and name of each process of the tree
+show_tree() {
+	echo "  PID  PPID  PGID   SID  NAME"
+	for p in $(tree_pids "$1"); do
+		awk '{ name = $2; sub(/^.*\) /, "");
+		       printf "%5d %5d %5d %5d  %s\n", '"$p"', $2, $3, $4, name }' \
+			"/proc/$p/stat"
+	done
+}
+
+# Without the root's parent, which is the shell before and init after
+tree_ids() {
+	for p in $(tree_pids "$1"); do
+		awk '{ sub(/^.*\) /, ""); print '"$p"', ('"$p"' == '"$1"' ? "-" : $2), $3, $4 }' \
+			"/proc/$p/stat"
+	done
+}
+
+echo
+echo "== a process tree with a pipe =="
+
+say "$PIPELINE $OUT2 < /dev/null > /dev/null 2>&1 &"
+"$PIPELINE" "$OUT2" < /dev/null > /dev/null 2>&1 &
+ROOT=$!
+sleep 3
+show_tree "$ROOT"
+IDS_BEFORE=$(tree_ids "$ROOT")
+PIDS_BEFORE=$(tree_pids "$ROOT")
+NPROC=$(echo "$PIDS_BEFORE" | wc -l)
+
+say "ckpt -v -k -o $IMG2 $ROOT"
+ckpt -v -k -o "$IMG2" "$ROOT"
+RC=$?
+echo "[ckpt exit status $RC]"
+wait "$ROOT" 2>/dev/null
+if [ "$RC" -ne 0 ]; then
+	fail "ckpt could not checkpoint the tree"
+else
+	# ckpt -k killed them all; once reaped, their pids are free again
+	i=0
+	for p in $PIDS_BEFORE; do
+		while [ -e "/proc/$p" ] && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+	done
+	say "ckptinfo -s $IMG2"
+	ckptinfo -s "$IMG2"
+	BEFORE=$(wc -l < "$OUT2")
+
+	say "mktree -d -i $IMG2"
+	NEW=$(mktree -d -i "$IMG2")
+	RC=$?
+	echo "$NEW"
+	echo "[mktree exit status $RC]"
+	if [ "$RC" -eq 0 ] && [ "$NEW" = "$ROOT" ]; then
+		show_tree "$ROOT"
+		IDS_AFTER=$(tree_ids "$ROOT")
+		if [ "$IDS_AFTER" = "$IDS_BEFORE" ] &&
+		   [ "$(tree_pids "$ROOT" | wc -l)" -eq "$NPROC" ]; then
+			echo "[the $NPROC processes are back with their pids, parents, groups and sessions]"
+		else
+			fail "the tree came back different: before: $IDS_BEFORE; after: $IDS_AFTER"
+		fi
+		say "sleep 3; cat $OUT2"
+		sleep 3
+		cat "$OUT2"
+		check_goes_on "$OUT2" "$BEFORE" "the tree went on through its pipe"
+	else
+		fail "mktree did not restart the tree as pid $ROOT"
+	fi
+	for p in $(tree_pids "$ROOT"); do kill -9 "$p" 2>/dev/null; done
 fi
 
 echo

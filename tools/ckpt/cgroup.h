@@ -2,9 +2,14 @@
 /*
  * Freezing the target with the cgroup v2 freezer.
  *
- * A target alone in its cgroup is frozen there. Otherwise it is moved
- * into a cgroup of its own, created under the one it is in, frozen there,
- * and moved back when it is thawed; the cgroup is then removed.
+ * The target is a process and its descendants. A process without
+ * children, alone in its cgroup, is frozen there. Otherwise the processes
+ * are moved into a cgroup of their own, created under the target's, which
+ * is frozen; then the descendants are looked for again, and any that was
+ * forked meanwhile is moved in too (and so frozen), until none is left
+ * out. When they are thawed, each goes back to the cgroup it came from and
+ * the cgroup is removed. checkpoint(2) itself refuses any task of the
+ * tree that is neither stopped nor frozen.
  */
 #ifndef CKPT_CGROUP_H
 #define CKPT_CGROUP_H
@@ -14,10 +19,18 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* A process moved into the cgroup made for the target */
+struct cgmember {
+	pid_t pid;
+	char *home;		/* the cgroup it came from */
+};
+
 struct cgfreeze {
 	char home[PATH_MAX];	/* the target's cgroup, where it returns */
 	char own[PATH_MAX];	/* the cgroup created for it, or "" */
 	char frozen[PATH_MAX];	/* the cgroup frozen by us, or "" */
+	struct cgmember *moved;	/* the processes moved into own */
+	size_t nr_moved;
 };
 
 /*
@@ -38,5 +51,8 @@ int cg_thaw(pid_t pid, struct cgfreeze *cg);
 
 /* After the target was killed: removes the cgroup created for it. */
 int cg_release(struct cgfreeze *cg);
+
+/* Sends sig to every process moved for the target (none: returns 0). */
+int cg_kill_moved(struct cgfreeze *cg, int sig);
 
 #endif /* CKPT_CGROUP_H */

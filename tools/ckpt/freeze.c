@@ -203,6 +203,9 @@ int target_kill(struct target *t)
 		warn("cannot kill process %d", t->pid);
 		ret = -1;
 	}
+	/* The rest of a tree frozen with it */
+	if (t->how == FREEZE_CGROUP && cg_kill_moved(&t->cg, SIGKILL) < 0)
+		ret = -1;
 	/* Dying needs no thaw, but a cgroup left frozen would freeze others */
 	if (t->how == FREEZE_CGROUP && target_thaw(t) < 0)
 		ret = -1;
