@@ -36,20 +36,30 @@ struct ckpt_rst_files {
 	struct ckpt_hdr_fd_table *table;
 };
 
-static void ckpt_file_ref(void *ptr)
+/**
+ * ckpt_obj_file_get() - the objhash's reference to a struct file
+ * @ptr: the file
+ *
+ * For the kinds of objects that are files: open files, shared memory.
+ */
+void ckpt_obj_file_get(void *ptr)
 {
 	get_file(ptr);
 }
 
-static void ckpt_file_unref(void *ptr)
+/**
+ * ckpt_obj_file_put() - drop the objhash's reference to a struct file
+ * @ptr: the file
+ */
+void ckpt_obj_file_put(void *ptr)
 {
 	fput(ptr);
 }
 
 static const struct ckpt_obj_ops ckpt_file_obj_ops = {
 	.name = "file",
-	.ref = ckpt_file_ref,
-	.unref = ckpt_file_unref,
+	.ref = ckpt_obj_file_get,
+	.unref = ckpt_obj_file_put,
 };
 
 static const struct ckpt_file_ops *ckpt_file_kind_of(struct file *file)

@@ -130,20 +130,10 @@ static const char *ckpt_vma_kind(struct mm_struct *mm,
  * process or in several: saved with the first area, mapped again by the
  * others at restart.
  */
-static void ckpt_shmem_ref(void *ptr)
-{
-	get_file(ptr);
-}
-
-static void ckpt_shmem_unref(void *ptr)
-{
-	fput(ptr);
-}
-
 static const struct ckpt_obj_ops ckpt_shmem_obj_ops = {
 	.name = "shared memory",
-	.ref = ckpt_shmem_ref,
-	.unref = ckpt_shmem_unref,
+	.ref = ckpt_obj_file_get,
+	.unref = ckpt_obj_file_put,
 };
 
 /*

@@ -234,6 +234,8 @@ int ckpt_checkpoint_file(struct ckpt_ctx *ctx, struct file *file,
 			 const char *what, int *objref);
 int ckpt_restore_file_records(struct ckpt_ctx *ctx);
 struct file *ckpt_file_fetch(struct ckpt_ctx *ctx, int objref);
+void ckpt_obj_file_get(void *ptr);
+void ckpt_obj_file_put(void *ptr);
 
 /* memory.c */
 int ckpt_checkpoint_mm(struct ckpt_ctx *ctx, struct task_struct *task);
