@@ -415,7 +415,8 @@ static long tree_restore(struct ckpt_tree_restart *r, unsigned int i)
 		scnprintf(msg, sizeof(msg), "pid %d: %s", tree_entry(r, i)->pid,
 			  ctx->err_msg[0] ? ctx->err_msg : "restore failed");
 		tree_restart_fail(r, ctx->err_errno ? -ctx->err_errno : ret, msg);
-	} else {
+	} else if (r->state == CKPT_TREE_RESTORING) {
+		/* Not if another task failed meanwhile: it killed this one */
 		ret = ctx->retval;
 		r->turn = tree_next_turn(r, i);
 		if (i == r->last)
