@@ -25,6 +25,12 @@
  * command's start to the dump's end and to the restored workload's first
  * instruction, so CRIU's figures include starting the criu binary.
  *
+ * With -t NPROC, a tree of NPROC processes (ten children each, three
+ * levels for 100), each with a few touched pages, stops itself and is
+ * checkpointed as a subtree; it is killed and restarted by mktree -d, timed
+ * until mktree returns, when the kernel has restored every process; then
+ * every process must be back with its pid.
+ *
  * Every figure is the median of REPEAT runs (3 by default). The output is
  * one line per size, "bench: memory ...", and with -c one "bench: criu
  * ..." line next to it; any failure prints "bench: FAILED: why" and exits 1.
@@ -56,6 +62,9 @@
 #ifndef __NR_restart
 #define __NR_restart 464
 #endif
+
+/* CHECKPOINT_SUBTREE: a plain process, not the init of a pid namespace */
+#define CKPT_BENCH_SUBTREE	0x1L
 
 #define MIB		(1024UL * 1024UL)
 #define PAGE		4096UL
@@ -294,7 +303,7 @@ static double do_checkpoint(pid_t pid, off_t *size)
 	long r;
 
 	t0 = now();
-	r = syscall(__NR_checkpoint, (long)pid, (long)img, 0L);
+	r = syscall(__NR_checkpoint, (long)pid, (long)img, CKPT_BENCH_SUBTREE);
 	t = now() - t0;
 	if (r <= 0)
 		fail("checkpoint(%d): %s", pid, r < 0 ? strerror(errno) : "0");
@@ -580,12 +589,200 @@ static void bench_memory(size_t mib, int repeat)
 	fflush(stdout);
 }
 
+/* ------------------------------------------------------------------ */
+/* A tree of processes                                                 */
+/* ------------------------------------------------------------------ */
+
+#define TREE_FANOUT	10
+#define TREE_PAGES	16	/* touched by each process */
+#define TREE_WAIT_S	60
+
+/*
+ * Process @i of a tree of @nr: its children are i * TREE_FANOUT + 1 and
+ * on. It touches some memory, creates them, notes its pid in @slots and
+ * stops; a restarted one stops again (it was stopped), and waits.
+ */
+static void __attribute__((noreturn)) tree_node(pid_t *slots, int i, int nr)
+{
+	char *mem = map_anon(TREE_PAGES * PAGE);
+
+	for (size_t p = 0; p < TREE_PAGES; p++)
+		mem[p * PAGE] = (char)(i + p);
+	for (int c = i * TREE_FANOUT + 1; c <= i * TREE_FANOUT + TREE_FANOUT && c < nr; c++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			_exit(1);
+		if (pid == 0)
+			tree_node(slots, c, nr);
+	}
+	__atomic_store_n(&slots[i], getpid(), __ATOMIC_SEQ_CST);
+	raise(SIGSTOP);
+	for (;;)
+		pause();
+}
+
+/* Whether every process of the tree is there and stopped */
+static bool tree_stopped(const pid_t *slots, int nr)
+{
+	char path[64], buf[512], *p;
+
+	for (int i = 0; i < nr; i++) {
+		pid_t pid = __atomic_load_n(&slots[i], __ATOMIC_SEQ_CST);
+
+		if (pid <= 0)
+			return false;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0)
+			return false;
+		buf[n] = 0;
+		p = strrchr(buf, ')');
+		if (!p || p[1] != ' ' || p[2] != 'T')
+			return false;
+	}
+	return true;
+}
+
+static void tree_wait_stopped(const pid_t *slots, int nr, const char *what)
+{
+	double t0 = now();
+
+	while (!tree_stopped(slots, nr)) {
+		if (now() - t0 > TREE_WAIT_S)
+			fail("the %d-process tree did not stop %s", nr, what);
+		usleep(2000);
+	}
+}
+
+/* The tree, stopped; @slots (shared memory) gets every pid */
+static pid_t spawn_tree(pid_t *slots, int nr)
+{
+	pid_t root;
+
+	memset(slots, 0, nr * sizeof(*slots));
+	root = fork();
+	if (root < 0)
+		fail("fork: %s", strerror(errno));
+	if (root == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		/* Nothing shared with the benchmark but the slots */
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+		    dup2(null, 2) < 0)
+			_exit(1);
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		tree_node(slots, 0, nr);
+	}
+	tree_wait_stopped(slots, nr, "before the checkpoint");
+	return root;
+}
+
+static void tree_kill(const pid_t *slots, int nr, pid_t root)
+{
+	for (int i = 0; i < nr; i++)
+		if (slots[i] > 0)
+			kill(slots[i], SIGKILL);
+	if (root > 0)
+		waitpid(root, NULL, 0);
+	/* The others come to this process, a subreaper: their pids are free once reaped */
+	for (int i = 0; i < nr; i++) {
+		char path[64];
+		double t0 = now();
+
+		snprintf(path, sizeof(path), "/proc/%d", slots[i]);
+		while (slots[i] > 0 && access(path, F_OK) == 0) {
+			if (now() - t0 > TREE_WAIT_S)
+				fail("pid %d of the tree is still there", slots[i]);
+			if (waitpid(-1, NULL, WNOHANG) <= 0)
+				usleep(1000);
+		}
+	}
+}
+
+/* mktree -d on bench-image: seconds until it returns, all restored */
+static double tree_restart(const pid_t *slots, int nr)
+{
+	char path[512], out[32] = "";
+	int p[2], status;
+	double t0, t;
+	pid_t pid;
+	ssize_t n;
+
+	tmp_path(path, sizeof(path), "bench-image");
+	if (pipe2(p, O_CLOEXEC) < 0)
+		fail("pipe: %s", strerror(errno));
+	t0 = now();
+	pid = fork();
+	if (pid < 0)
+		fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execlp("mktree", "mktree", "-d", "-i", path, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	n = read(p[0], out, sizeof(out) - 1);
+	close(p[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		fail("waitpid(mktree): %s", strerror(errno));
+	t = now() - t0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail("mktree -d on the %d-process tree: status %#x", nr, status);
+	if (n <= 0 || atoi(out) != slots[0])
+		fail("mktree restarted the tree as pid %s, not %d", out, slots[0]);
+	/* Each process is back with its pid, stopped as it was */
+	tree_wait_stopped(slots, nr, "after the restart");
+	return t;
+}
+
+static void bench_tree(int nr, int repeat)
+{
+	double ckpt[MAX_REPEAT], rst[MAX_REPEAT], t_ckpt, t_rst;
+	pid_t *slots = mmap(NULL, nr * sizeof(pid_t), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	off_t image = 0;
+
+	if (slots == MAP_FAILED)
+		fail("mmap: %s", strerror(errno));
+	/* The orphans of a killed tree come to this process to be reaped */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		fail("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+
+	for (int i = 0; i < repeat; i++) {
+		pid_t root = spawn_tree(slots, nr);
+
+		ckpt[i] = do_checkpoint(root, &image);
+		tree_kill(slots, nr, root);
+		rst[i] = tree_restart(slots, nr);
+		tree_kill(slots, nr, 0);
+	}
+	unlink_tmp("bench-image");
+	munmap(slots, nr * sizeof(pid_t));
+	t_ckpt = median(ckpt, repeat);
+	t_rst = median(rst, repeat);
+	printf("bench: tree   %5d processes  image %7.1f MiB  "
+	       "checkpoint %7.3f s (%.2f ms a process, the time the tree is stopped for it)  "
+	       "restart with mktree %7.3f s (%.2f ms a process)\n",
+	       nr, (double)image / MIB, t_ckpt, 1000 * t_ckpt / nr,
+	       t_rst, 1000 * t_rst / nr);
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
-	int repeat = 3, opt;
+	int repeat = 3, opt, tree = 0;
 
-	while ((opt = getopt(argc, argv, "r:d:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:d:c:t:")) != -1) {
 		switch (opt) {
+		case 't':
+			tree = atoi(optarg);
+			break;
 		case 'r':
 			repeat = atoi(optarg);
 			break;
@@ -599,7 +796,8 @@ int main(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (optind == argc || repeat < 1 || repeat > MAX_REPEAT)
+	if ((optind == argc && !tree) || repeat < 1 || repeat > MAX_REPEAT ||
+	    tree < 0)
 		goto usage;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -612,9 +810,11 @@ int main(int argc, char **argv)
 			goto usage;
 		bench_memory(mib, repeat);
 	}
+	if (tree)
+		bench_tree(tree, repeat);
 	return 0;
 usage:
-	fprintf(stderr, "usage: %s [-r REPEAT(1-%d)] [-d DIR] [-c CRIU] MIB...\n",
+	fprintf(stderr, "usage: %s [-r REPEAT(1-%d)] [-d DIR] [-c CRIU] [-t NPROC] MIB...\n",
 		argv[0], MAX_REPEAT);
 	return 2;
 }
