@@ -35,6 +35,7 @@ struct tree {
 	int *first_child;	/* index of a process's first child, -1 if none */
 	int *next_sibling;	/* index of the next child of the same parent */
 	bool *before_setsid;	/* created before its parent calls setsid() */
+	uint32_t *by_pid;	/* the indexes, sorted by pid */
 	int ready[2];		/* the tasks report here */
 	int go[2][2];		/* and wait here for rounds 2 and 3 */
 	int image_fd;		/* what restart(2) reads */
@@ -55,10 +56,43 @@ static bool leads_group(const struct ckpt_tree_task *e)
 /* The index of the process with this pid, or -1 */
 static int find_pid(const struct tree *tr, int32_t pid)
 {
-	for (uint32_t i = 0; i < tr->n; i++)
-		if (tr->t[i].pid == pid)
-			return (int)i;
+	uint32_t lo = 0, hi = tr->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int32_t p = tr->t[tr->by_pid[mid]].pid;
+
+		if (p == pid)
+			return (int)tr->by_pid[mid];
+		if (p < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return -1;
+}
+
+static int cmp_pid(const void *a, const void *b, void *arg)
+{
+	const struct tree *tr = arg;
+	int32_t x = tr->t[*(const uint32_t *)a].pid;
+	int32_t y = tr->t[*(const uint32_t *)b].pid;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts the indexes by pid, for find_pid() */
+static int index_pids(struct tree *tr)
+{
+	tr->by_pid = malloc(tr->n * sizeof(*tr->by_pid));
+	if (!tr->by_pid) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return -1;
+	}
+	for (uint32_t i = 0; i < tr->n; i++)
+		tr->by_pid[i] = i;
+	qsort_r(tr->by_pid, tr->n, sizeof(*tr->by_pid), cmp_pid, tr);
+	return 0;
 }
 
 /* What this version of mktree cannot build, said once; -1 if any */
@@ -150,6 +184,10 @@ static int plan(struct tree *tr)
 	if (!tr->first_child || !tr->next_sibling || !tr->before_setsid || !last_child) {
 		free(last_child);
 		fprintf(stderr, "%s: out of memory\n", prog);
+		return -1;
+	}
+	if (index_pids(tr) < 0) {
+		free(last_child);
 		return -1;
 	}
 	for (uint32_t i = 0; i < tr->n; i++)
@@ -345,6 +383,7 @@ static void tree_free(struct tree *tr)
 	free(tr->first_child);
 	free(tr->next_sibling);
 	free(tr->before_setsid);
+	free(tr->by_pid);
 }
 
 /*
