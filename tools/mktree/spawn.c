@@ -133,7 +133,7 @@ static __attribute__((noreturn))
 void run_init(const struct spawn_opts *o, int err_wr, int status_wr)
 {
 	struct sigaction sa = { .sa_handler = init_forward };
-	int status = 0;
+	int status = 0, null;
 	pid_t child, w;
 
 	child = clone_as(o->pid, o->exact, " in the new pid namespace");
@@ -150,6 +150,18 @@ void run_init(const struct spawn_opts *o, int err_wr, int status_wr)
 	close(o->image_fd);
 	if (o->close_fd >= 0)
 		close(o->close_fd);
+	/*
+	 * Nor may mktree's standard streams stay open here: a reader of
+	 * mktree -d's output, $(mktree -d) say, would wait for this init.
+	 */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
 
 	/* An init ignores signals it has no handler for: pass these on */
 	sigemptyset(&sa.sa_mask);
