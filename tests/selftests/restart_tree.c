@@ -370,9 +370,12 @@ static void kill_all(struct tree_test *tt)
 	}
 }
 
-/* Runs mktree -d on the image; returns its exit status, *root what it printed */
-static int run_mktree(struct tree_test *tt, bool pipe_in, pid_t *root, char *err,
-		      size_t errsz)
+/*
+ * Runs mktree -d on the image (with --pidns if asked); returns its exit
+ * status, *root what it printed
+ */
+static int run_mktree_ns(struct tree_test *tt, bool pipe_in, bool pidns, pid_t *root,
+			 char *err, size_t errsz)
 {
 	int out[2], errp[2], in = -1, status;
 	pid_t feeder = 0, pid;
@@ -399,7 +402,8 @@ static int run_mktree(struct tree_test *tt, bool pipe_in, pid_t *root, char *err
 			dup2(in, 0);
 			execlp("mktree", "mktree", "-d", NULL);
 		} else {
-			execlp("mktree", "mktree", "-d", "-i", path, NULL);
+			execlp("mktree", "mktree", "-d", "-i", path,
+			       pidns ? "--pidns" : NULL, NULL);
 		}
 		_exit(127);
 	}
@@ -420,6 +424,12 @@ static int run_mktree(struct tree_test *tt, bool pipe_in, pid_t *root, char *err
 		reap_exit_status(&feeder);
 	free(img);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int run_mktree(struct tree_test *tt, bool pipe_in, pid_t *root, char *err,
+		      size_t errsz)
+{
+	return run_mktree_ns(tt, pipe_in, false, root, err, errsz);
 }
 
 /*
@@ -731,6 +741,93 @@ TEST_F(tree, external_pipe)
 				id < 0 ? strerror((int)-id) : "");
 	close(fd);
 	close(p[0]);
+}
+
+/* The last NSpid of pid (its pid in its own pid namespace), or -1 */
+static pid_t inner_pid(pid_t pid)
+{
+	char path[64], buf[2048], *p, *end;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_small_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "NSpid:");
+	if (!p)
+		return -1;
+	end = strchr(p, '\n');
+	if (end)
+		*end = 0;
+	p = strrchr(p, '\t');
+	return p ? atoi(p + 1) : -1;
+}
+
+/* How many processes descend from pid, whose inner pids are all in @tt */
+static int count_inner(struct tree_test *tt, pid_t pid, int *stray)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		struct proc_ids ids;
+		pid_t p = atoi(de->d_name), in;
+		int i;
+
+		if (p <= 0 || proc_ids(p, &ids) || ids.ppid != pid)
+			continue;
+		in = inner_pid(p);
+		for (i = 0; i < tt->n && tt->pids[i] != in; i++)
+			;
+		if (i == tt->n)
+			(*stray)++;
+		n += 1 + count_inner(tt, p, stray);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * mktree --pidns: the same tree in a new pid namespace, under an init of
+ * mktree's; inside it every process has its pid of the image.
+ */
+TEST_F_TIMEOUT(tree, pidns, 120)
+{
+	struct tree_test *tt = &self->tt;
+	char err[1024];
+	pid_t root = 0, init;
+	int stray = 0, n;
+
+	if (variant->pipe_in)
+		SKIP(return, "the file variant covers it");
+	tree_checkpoint(_metadata, tt, tree_root, 21);
+	ASSERT_EQ(0, run_mktree_ns(tt, false, true, &root, err, sizeof(err)))
+		TH_LOG("mktree --pidns: %s", err);
+	ASSERT_LT(0, root);
+	EXPECT_EQ(tt->root, inner_pid(root)) TH_LOG("the root's pid in its namespace");
+	init = 0;
+	{
+		struct proc_ids ids;
+
+		if (!proc_ids(root, &ids))
+			init = ids.ppid;
+	}
+	ASSERT_LT(0, init);
+	EXPECT_EQ(1, inner_pid(init)) TH_LOG("the root's parent is the namespace's init");
+	/* Wait (10 s at most) until the 20 below the root are there */
+	for (int64_t t0 = mono_ns(); mono_ns() - t0 < 10 * RS_NSEC_PER_SEC;) {
+		stray = 0;
+		n = count_inner(tt, root, &stray);
+		if (n == 20)
+			break;
+		ckpt_msleep(200);
+	}
+	EXPECT_EQ(20, n) TH_LOG("root %d, init %d, mktree: %s", root, init, err);
+	EXPECT_EQ(0, stray) TH_LOG("processes with pids that are not the image's");
+	/* The namespace ends with its init */
+	kill(init, SIGKILL);
+	tt->n = 0;
 }
 
 TEST_HARNESS_MAIN
