@@ -107,23 +107,27 @@ int ckpt_may_checkpoint(struct task_struct *task)
 }
 
 /*
- * The image stream: open for @mode (-EBADF), and a file the kernel can
- * read or write through iterators (-EINVAL), its position held as read(2)
- * and write(2) hold it.
+ * The image stream must be open for @mode (-EBADF) and a file the kernel
+ * can read or write through iterators (-EINVAL).
  */
+static int ckpt_file_usable(struct file *file, fmode_t mode)
+{
+	if (!(file->f_mode & mode))
+		return -EBADF;
+	if (mode == FMODE_WRITE ? !file->f_op->write_iter : !file->f_op->read_iter)
+		return -EINVAL;
+	return 0;
+}
+
+/* The image stream, usable, its position held as read(2) and write(2) hold it */
 static int ckpt_fdget(int fd, fmode_t mode, struct fd *f)
 {
-	const struct file_operations *fops;
-	int ret = 0;
+	int ret;
 
 	*f = fdget_pos(fd);
 	if (fd_empty(*f))
 		return -EBADF;
-	fops = fd_file(*f)->f_op;
-	if (!(fd_file(*f)->f_mode & mode))
-		ret = -EBADF;
-	else if (mode == FMODE_WRITE ? !fops->write_iter : !fops->read_iter)
-		ret = -EINVAL;
+	ret = ckpt_file_usable(fd_file(*f), mode);
 	if (ret)
 		fdput_pos(*f);
 	return ret;
@@ -207,13 +211,10 @@ static long restart_tree(pid_t pid, int fd, unsigned long flags)
 	file = fget(fd);
 	if (!file)
 		return -EBADF;
-	if (!(file->f_mode & FMODE_READ))
-		ret = -EBADF;
-	else if (!file->f_op->read_iter)
-		ret = -EINVAL;
-	else if (flags & RESTART_COORDINATE)
+	ret = ckpt_file_usable(file, FMODE_READ);
+	if (!ret && flags & RESTART_COORDINATE)
 		ret = ckpt_coordinate(file, pid, flags);
-	else
+	else if (!ret)
 		ret = ckpt_join(file, flags, &exit_code);
 	fput(file);
 	if (exit_code >= 0)
