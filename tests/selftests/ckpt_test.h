@@ -2452,6 +2452,29 @@ static inline int target_runs_pid(pid_t pid)
 	return 0;
 }
 
+/*
+ * 1 once pid, a restarter, has become the restarted target: its counter
+ * reads at least saved and then moves. While the restart is in progress
+ * its memory may be unreadable or still the restarter's own; that is
+ * waited out, within CKPT_WAIT_MS, so that a slow restart (TCG, KASAN)
+ * is not taken for a failed one, nor killed halfway by the test.
+ */
+static inline int target_restarted_runs(pid_t pid, uint64_t saved)
+{
+	uint64_t c0 = (uint64_t)-1, c;
+
+	for (int waited = 0; waited < CKPT_WAIT_MS; waited += 2) {
+		c = target_counter_of(pid);
+		if (c != (uint64_t)-1 && c >= saved) {
+			if (c0 != (uint64_t)-1 && c != c0)
+				return 1;
+			c0 = c;
+		}
+		ckpt_msleep(2);
+	}
+	return 0;
+}
+
 static inline int target_runs(const struct ckpt_target *t)
 {
 	return target_runs_pid(t->pid);
