@@ -20,6 +20,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/securebits.h>
+#include <linux/sem.h>
 #include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -62,13 +63,12 @@ static int checkpoint_task_check(struct ckpt_ctx *ctx, struct task_struct *t,
 		return -EOPNOTSUPP;
 	}
 #endif
-#ifdef CONFIG_SYSVIPC
-	if (t->sysvsem.undo_list) {
+	/* Threads share an undo list from their creation on, empty or not */
+	if (!sem_undo_list_empty(t)) {
 		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: System V semaphore undo",
 			 pid);
 		return -EOPNOTSUPP;
 	}
-#endif
 	return 0;
 }
 
