@@ -85,17 +85,21 @@ static int checkpoint_write_header(struct ckpt_ctx *ctx)
 #define CKPT_STOPPED_STATES	(__TASK_STOPPED | __TASK_TRACED | \
 				 TASK_INTERRUPTIBLE | TASK_FROZEN)
 
-static int checkpoint_task_kinds(struct ckpt_ctx *ctx, struct task_struct *t)
+/* The state of task @index of the tree, but what it shares with another */
+static int checkpoint_task_kinds(struct ckpt_ctx *ctx, u32 index)
 {
-	unsigned int i;
+	struct task_struct *t = ctx->tasks[index];
+	const struct ckpt_task_kind *k;
 	int ret = 0;
 
 	/* A zombie is only its entry in the tree */
 	if (ckpt_tree_is_zombie(t))
 		return 0;
 	ctx->task_pid = task_pid_vnr(t);
-	for (i = 0; i < ckpt_nr_task_kinds && !ret; i++)
-		ret = ckpt_task_kinds[i].checkpoint(ctx, t);
+	ctx->cur = index;
+	for (k = ckpt_task_kinds; k < ckpt_task_kinds + ckpt_nr_task_kinds && !ret; k++)
+		if (!ckpt_task_shares(ctx, k->shared))
+			ret = k->checkpoint(ctx, t);
 	return ret;
 }
 
@@ -150,7 +154,7 @@ static int checkpoint_tasks(struct ckpt_ctx *ctx)
 		if (ckpt_task_kinds[i].prepare)
 			ret = ckpt_task_kinds[i].prepare(ctx);
 	for (i = 0; i < ctx->nr_tasks && !ret; i++)
-		ret = checkpoint_task_kinds(ctx, ctx->tasks[i]);
+		ret = checkpoint_task_kinds(ctx, i);
 	for (i = 0; i < ctx->nr_tasks && !ret; i++) {
 		struct task_struct *t = ctx->tasks[i];
 

@@ -14,12 +14,16 @@
  * records from the one stream into the one context (so shared objects
  * are restored once), and wait until the last is restored: then all
  * return into their restored state together, and the coordinator
- * returns 0.
+ * returns 0. A process leader comes before its threads: it restores what
+ * they share (memory, files, handlers, limits, timers), they only their
+ * own state, after a check that each shares with exactly the tasks its
+ * entry names.
  *
  * A failure anywhere (a bad record, a task that does not match its
- * entry, a task or the coordinator killed) kills every task that joined,
- * and the coordinator returns the errno of the cause and logs its
- * message. The tasks that did not join yet are the builder's to kill.
+ * entry, a task or the coordinator killed, a task that does not join
+ * within CKPT_JOIN_TIMEOUT) kills every task that joined, and the
+ * coordinator returns the errno of the cause and logs its message. The
+ * tasks that did not join yet are the builder's to kill.
  */
 #include <linux/checkpoint.h>
 #include <linux/errno.h>
@@ -36,7 +40,10 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 
-/* How long a task waits for the coordinator to open its restart */
+/*
+ * How long a task waits for the coordinator to open its restart, and the
+ * coordinator for all tasks to join it
+ */
 #define CKPT_JOIN_TIMEOUT	(30 * HZ)
 
 enum ckpt_tree_state {
@@ -242,6 +249,40 @@ static int tree_restart_open(struct ckpt_tree_restart *r)
 	return ret;
 }
 
+static bool tree_joined_or_over(struct ckpt_tree_restart *r)
+{
+	return READ_ONCE(r->nr_joined) == r->ctx->tree->nr_tasks ||
+	       READ_ONCE(r->state) != CKPT_TREE_RESTORING;
+}
+
+/*
+ * A task that dies before it joins would leave the others waiting for
+ * ever: the restart fails once CKPT_JOIN_TIMEOUT passed without all.
+ */
+static void tree_wait_joined(struct ckpt_tree_restart *r)
+{
+	unsigned int i;
+	long left;
+
+	left = wait_event_killable_timeout(r->wq, tree_joined_or_over(r),
+					   CKPT_JOIN_TIMEOUT);
+	if (left < 0) {
+		tree_restart_failf(r, -EINTR, "the coordinator was killed");
+	} else if (!left) {
+		mutex_lock(&ckpt_restarts_lock);
+		for (i = 0; i < r->ctx->tree->nr_tasks && r->joined[i]; i++)
+			;
+		if (i < r->ctx->tree->nr_tasks) {
+			char msg[CKPT_ERROR_MSG_MAX];
+
+			scnprintf(msg, sizeof(msg), "pid %d: did not join the restart",
+				  tree_entry(r, i)->pid);
+			tree_restart_fail(r, -ETIMEDOUT, msg);
+		}
+		mutex_unlock(&ckpt_restarts_lock);
+	}
+}
+
 /**
  * ckpt_coordinate() - coordinate the restart of an image of a tree
  * @file: the image, which the tasks of the tree also have open
@@ -295,6 +336,7 @@ long ckpt_coordinate(struct file *file, pid_t pid, unsigned long flags)
 		goto out_root;
 	}
 
+	tree_wait_joined(r);
 	if (wait_event_killable(r->wq, READ_ONCE(r->state) != CKPT_TREE_RESTORING))
 		tree_restart_failf(r, -EINTR, "the coordinator was killed");
 
@@ -321,13 +363,12 @@ static const char *tree_check_place(struct ckpt_tree_restart *r,
 	struct pid_namespace *ns = r->ns;
 	const char *why = NULL;
 
-	if (e->pid != e->tgid)
-		return "is a thread: threads are not restarted yet";
-	if (!thread_group_empty(current))
-		return "has threads";
 	rcu_read_lock();
 	parent = rcu_dereference(current->real_parent);
-	if (!root && task_tgid_nr_ns(parent, ns) != e->ppid)
+	if (task_tgid_nr_ns(current, ns) != e->tgid)
+		why = e->pid == e->tgid ? "is a thread where the image has a process" :
+		      "is not a thread of the image's process";
+	else if (!root && task_tgid_nr_ns(parent, ns) != e->ppid)
 		why = "has another parent than the image's";
 	else if (!(e->flags & CKPT_TREE_PGID_OUTSIDE) &&
 		 task_pgrp_nr_ns(current, ns) != e->pgid)
@@ -354,8 +395,10 @@ static int tree_join(struct ckpt_tree_restart *r)
 		tree_restart_fail(r, -ESRCH, "a task joined that is no task of the image");
 		return -ESRCH;
 	}
+	/* The root's process has its parent outside */
 	why = r->joined[i] ? "joined twice" :
-	      tree_check_place(r, tree_entry(r, i), i == 0);
+	      tree_check_place(r, tree_entry(r, i),
+			       tree_entry(r, i)->tgid == tree_entry(r, 0)->pid);
 	if (why) {
 		char msg[CKPT_ERROR_MSG_MAX];
 
@@ -394,6 +437,68 @@ static struct ckpt_tree_restart *tree_restart_wait(struct file *file)
 	}
 }
 
+/* The index of the task entry @i shares @what with, or @i */
+static u32 tree_sharer(const struct ckpt_tree_task *e, u32 i,
+		       enum ckpt_share what)
+{
+	u32 share = ckpt_tree_share(e, what);
+
+	return share ? share - 1 : i;
+}
+
+/*
+ * At its turn, with all tasks joined: the caller, task @i, shares its
+ * address space, file table, fs context and handlers with exactly the
+ * tasks its entry says, which are threads of its process, and with no
+ * task outside. Its process has no other threads than the image's. 0,
+ * or -EINVAL with @msg saying why.
+ */
+static int tree_check_shared(struct ckpt_tree_restart *r, unsigned int i,
+			     char *msg, size_t size)
+{
+	static const char * const what[] = {
+		"address space", "file table", "fs context", "signal handlers",
+	};
+	const struct ckpt_tree_task *tasks = r->ctx->tree->tasks;
+	const struct ckpt_tree_task *e = &tasks[i];
+	unsigned int n = r->ctx->tree->nr_tasks, k, l;
+	long expected[CKPT_NR_SHARED] = {};
+	struct ckpt_held mine, theirs;
+	enum ckpt_share x;
+
+	/* Sharers are threads of one process, listed together */
+	l = ckpt_tree_index(r->ctx, e->tgid);
+	for (k = l; k < n && tasks[k].tgid == e->tgid; k++)
+		for (x = CKPT_SHARE_MM; x <= CKPT_SHARE_SIGHAND; x++)
+			expected[x - 1] += tree_sharer(&tasks[k], k, x) ==
+					   tree_sharer(e, i, x);
+	if (get_nr_threads(current) != k - l) {
+		scnprintf(msg, size, "pid %d: its process has %d threads, the image's %u",
+			  e->pid, get_nr_threads(current), k - l);
+		return -EINVAL;
+	}
+	ckpt_task_held(current, &mine);
+	for (x = CKPT_SHARE_MM; x <= CKPT_SHARE_SIGHAND; x++) {
+		u32 j = tree_sharer(e, i, x);
+
+		if (j != i) {
+			ckpt_task_held(r->joined[j], &theirs);
+			if (theirs.ptr[x - 1] != mine.ptr[x - 1]) {
+				scnprintf(msg, size, "pid %d: does not share its %s with pid %d",
+					  e->pid, what[x - 1], tasks[j].pid);
+				return -EINVAL;
+			}
+		}
+		if (mine.users[x - 1] != expected[x - 1]) {
+			scnprintf(msg, size, "pid %d: its %s has %ld users, the image's %ld",
+				  e->pid, what[x - 1], mine.users[x - 1],
+				  expected[x - 1]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static bool tree_my_turn(struct ckpt_tree_restart *r, unsigned int i)
 {
 	return READ_ONCE(r->state) != CKPT_TREE_RESTORING ||
@@ -405,13 +510,17 @@ static bool tree_my_turn(struct ckpt_tree_restart *r, unsigned int i)
 static long tree_restore(struct ckpt_tree_restart *r, unsigned int i)
 {
 	struct ckpt_ctx *ctx = r->ctx;
+	char msg[CKPT_ERROR_MSG_MAX];
 	long ret;
 
-	ret = ckpt_restart_task(ctx, i == r->last);
+	ret = tree_check_shared(r, i, msg, sizeof(msg));
+	if (ret) {
+		tree_restart_failf(r, ret, "%s", msg);
+		return ret;
+	}
+	ret = ckpt_restart_task(ctx, i, i == r->last);
 	mutex_lock(&ckpt_restarts_lock);
 	if (ret) {
-		char msg[CKPT_ERROR_MSG_MAX];
-
 		scnprintf(msg, sizeof(msg), "pid %d: %s", tree_entry(r, i)->pid,
 			  ctx->err_msg[0] ? ctx->err_msg : "restore failed");
 		tree_restart_fail(r, ctx->err_errno ? -ctx->err_errno : ret, msg);
@@ -425,6 +534,14 @@ static long tree_restore(struct ckpt_tree_restart *r, unsigned int i)
 	}
 	mutex_unlock(&ckpt_restarts_lock);
 	return ret;
+}
+
+static void tree_block_signals(void)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	set_current_blocked(&all);
 }
 
 /**
@@ -472,6 +589,12 @@ long ckpt_join(struct file *file, unsigned long flags, int *exit_code)
 		return 0;
 	}
 
+	/*
+	 * Until its own turn a task takes no signal: one that its restored
+	 * leader queued to the process would else go to it, with the
+	 * builder's mask and the image's handlers. Its turn sets its mask.
+	 */
+	tree_block_signals();
 	if (wait_event_killable(r->wq, tree_my_turn(r, i))) {
 		tree_restart_failf(r, -EINTR, "pid %d: killed before its turn",
 				   e->pid);
@@ -489,7 +612,8 @@ long ckpt_join(struct file *file, unsigned long flags, int *exit_code)
 				   e->pid);
 	if (READ_ONCE(r->state) != CKPT_TREE_RESTORED)
 		goto out_kill;
-	if (e->flags & CKPT_TREE_STOPPED)
+	/* Job control stops the process: its leader stops it again */
+	if (e->flags & CKPT_TREE_STOPPED && e->pid == e->tgid)
 		send_sig(SIGSTOP, current, 1);
 	tree_restart_put(r);
 	return ret;

@@ -3,7 +3,9 @@
  * Checkpoint/restart: the kinds of per-task state, in image order.
  *
  * One row per kind. The orchestrators walk this table; adding a kind of
- * state means adding its file and its row here.
+ * state means adding its file and its row here. A kind whose state a
+ * thread shares with its process as a whole says so in .shared; the
+ * kinds with both (task, signals) tell the parts apart themselves.
  */
 #include <linux/checkpoint.h>
 #include <linux/kernel.h>
@@ -22,6 +24,7 @@ const struct ckpt_task_kind ckpt_task_kinds[] = {
 		.restore = ckpt_restore_fs,
 		.commit = ckpt_commit_fs,
 		.cleanup = ckpt_cleanup_fs,
+		.shared = CKPT_SHARE_FS,
 	},
 	{
 		.name = "signals",
@@ -36,6 +39,7 @@ const struct ckpt_task_kind ckpt_task_kinds[] = {
 		.restore = ckpt_restore_timers,
 		.commit = ckpt_commit_timers,
 		.cleanup = ckpt_cleanup_timers,
+		.shared = CKPT_SHARE_SIGNAL,
 	},
 	{
 		.name = "syscall",
@@ -58,11 +62,13 @@ const struct ckpt_task_kind ckpt_task_kinds[] = {
 		.commit = ckpt_commit_files,
 		.cleanup = ckpt_cleanup_files,
 		.prepare = ckpt_prepare_files,
+		.shared = CKPT_SHARE_FILES,
 	},
 	{
 		.name = "memory",
 		.checkpoint = ckpt_checkpoint_mm,
 		.restore = ckpt_restore_mm,
+		.shared = CKPT_SHARE_MM,
 	},
 };
 

@@ -305,6 +305,9 @@ static int ckpt_pipe_scan_tasks(struct ckpt_ctx *ctx, struct ckpt_pipe_scan *s)
 	for (i = 0; i < ctx->nr_tasks && !s->full; i++) {
 		struct task_struct *t = ctx->tasks[i];
 
+		/* A table shared by threads counts once */
+		if (ctx->tree->tasks[i].share_files)
+			continue;
 		task_lock(t);
 		if (t->files)
 			iterate_fd(t->files, 0, ckpt_pipe_scan_fd, s);

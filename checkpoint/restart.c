@@ -69,12 +69,12 @@ static int restore_read_header(struct ckpt_ctx *ctx)
 }
 
 /*
- * The restarting task is replaced like exec replaces it, but without
- * de_thread(): it must be alone with its memory, files and handlers, and
- * have no children that would become the restored task's, unless they
- * are the restored task's children of a tree (@tree), checked as they join.
+ * The restarting task of a single-task image is replaced like exec
+ * replaces it, but without de_thread(): it must be alone with its memory,
+ * files and handlers, and have no children that would become the restored
+ * task's. (The tasks of a tree are checked by the coordinator.)
  */
-static int restore_check_caller(struct ckpt_ctx *ctx, bool tree)
+static int restore_check_caller(struct ckpt_ctx *ctx)
 {
 	struct task_struct *t = current;
 	const char *why = NULL;
@@ -89,7 +89,7 @@ static int restore_check_caller(struct ckpt_ctx *ctx, bool tree)
 		why = "shares its file table";
 	else if (t->fs->users > 1)
 		why = "shares its fs context";
-	else if (!tree && !list_empty(&t->children))
+	else if (!list_empty(&t->children))
 		why = "has children";
 	if (!why)
 		return 0;
@@ -114,22 +114,26 @@ static int restore_read_trailer(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-/* Restores the state of one task; the image ends after the @last one */
+/*
+ * Restores the state of one task; the image ends after the @last one.
+ * State the task shares with one before it is that task's already.
+ */
 static int restore_task_kinds(struct ckpt_ctx *ctx, bool last)
 {
-	unsigned int i;
+	const struct ckpt_task_kind *k, *end = ckpt_task_kinds + ckpt_nr_task_kinds;
 	int ret = 0;
 
-	for (i = 0; i < ckpt_nr_task_kinds && !ret; i++)
-		ret = ckpt_task_kinds[i].restore(ctx);
+	for (k = ckpt_task_kinds; k < end && !ret; k++)
+		if (!ckpt_task_shares(ctx, k->shared))
+			ret = k->restore(ctx);
 	if (!ret && last)
 		ret = restore_read_trailer(ctx);
-	for (i = 0; i < ckpt_nr_task_kinds && !ret; i++)
-		if (ckpt_task_kinds[i].commit)
-			ret = ckpt_task_kinds[i].commit(ctx);
-	for (i = 0; i < ckpt_nr_task_kinds; i++)
-		if (ckpt_task_kinds[i].cleanup)
-			ckpt_task_kinds[i].cleanup(ctx);
+	for (k = ckpt_task_kinds; k < end && !ret; k++)
+		if (k->commit && !ckpt_task_shares(ctx, k->shared))
+			ret = k->commit(ctx);
+	for (k = ckpt_task_kinds; k < end; k++)
+		if (k->cleanup)
+			k->cleanup(ctx);
 	return ret;
 }
 
@@ -149,16 +153,15 @@ static int restore_check_not_failed(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-static int restore_one_task(struct ckpt_ctx *ctx, bool tree, bool last)
+static int restore_one_task(struct ckpt_ctx *ctx, u32 index, bool last)
 {
 	int ret;
 
 	ctx->task_pid = task_pid_vnr(current);
+	ctx->cur = index;
 	ctx->no_return = false;
 	ctx->retval = 0;
 	ret = restore_check_not_failed(ctx);
-	if (!ret)
-		ret = restore_check_caller(ctx, tree);
 	if (!ret)
 		ret = restore_task_kinds(ctx, last);
 	return ret;
@@ -190,16 +193,18 @@ int ckpt_restart_prologue(struct ckpt_ctx *ctx)
 /**
  * ckpt_restart_task() - restore the calling task, a task of a tree, from @ctx
  * @ctx: the restart context of the tree, at the state of the caller's task
+ * @index: the caller's entry in the tree
  * @last: the caller's task is the last with state in the image
  *
- * As ckpt_do_restart(), for one task of a tree whose turn it is. On
- * return @ctx->retval and @ctx->no_return are the caller's.
+ * As ckpt_do_restart(), for one task of a tree whose turn it is, once the
+ * coordinator checked that it shares state with exactly the tasks its
+ * entry says. On return @ctx->retval and @ctx->no_return are the caller's.
  *
  * Return: 0 or the negative errno of the cause, reported with ckpt_err().
  */
-int ckpt_restart_task(struct ckpt_ctx *ctx, bool last)
+int ckpt_restart_task(struct ckpt_ctx *ctx, u32 index, bool last)
 {
-	return restore_one_task(ctx, true, last);
+	return restore_one_task(ctx, index, last);
 }
 
 /**
@@ -224,8 +229,13 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 			 ctx->tree->nr_tasks);
 		ret = -EOPNOTSUPP;
 	}
+	/* A failed checkpoint is named first, whoever restarts it */
 	if (!ret)
-		ret = restore_one_task(ctx, false, true);
+		ret = restore_check_not_failed(ctx);
+	if (!ret)
+		ret = restore_check_caller(ctx);
+	if (!ret)
+		ret = restore_one_task(ctx, 0, true);
 	if (ret && ctx->err_errno)
 		ret = -ctx->err_errno;
 	return ret;

@@ -21,11 +21,15 @@
 
 /**
  * struct ckpt_rst_signal - signal state read at restart
- * @sighand: the CKPT_HDR_SIGHAND record
+ * @own_sighand: the task has its own handlers in the image, not shared
+ *	with a task before it
+ * @sighand: if so, the CKPT_HDR_SIGHAND record
  * @task: the CKPT_HDR_SIGNAL_TASK record
- * @pending: the CKPT_HDR_SIGPENDING records, task then shared queue
+ * @pending: the CKPT_HDR_SIGPENDING records, task then shared queue (the
+ *	latter for a process leader only)
  */
 struct ckpt_rst_signal {
+	bool own_sighand;
 	struct ckpt_hdr_sighand sighand;
 	struct ckpt_hdr_signal_task task;
 	struct ckpt_hdr_sigpending *pending[2];
@@ -35,6 +39,9 @@ struct ckpt_rst_signal {
  * ckpt_checkpoint_signals() - save dispositions, mask, altstack, pending
  * @ctx: checkpoint context
  * @task: the task
+ *
+ * The dispositions are saved with the first task that holds them, the
+ * signals pending on the process with its leader.
  *
  * A task stopped in sigsuspend(2) or a similar call has a temporary mask;
  * the one saved is the mask it returns to, since the call is restarted
@@ -79,7 +86,7 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *task)
 	st.ss_size = task->sas_ss_size;
 	st.ss_flags = task->sas_ss_flags;
 
-	if (!ret)
+	if (!ret && !ckpt_task_shares(ctx, CKPT_SHARE_SIGHAND))
 		ret = ckpt_write_obj(ctx, &sh->h, CKPT_HDR_SIGHAND, sizeof(*sh));
 	if (!ret)
 		ret = ckpt_write_obj(ctx, &st.h, CKPT_HDR_SIGNAL_TASK,
@@ -123,12 +130,15 @@ int ckpt_restore_signals(struct ckpt_ctx *ctx)
 	if (!rs)
 		return -ENOMEM;
 	ctx->rst_signal = rs;
-	ret = ckpt_read_obj(ctx, &rs->sighand.h, CKPT_HDR_SIGHAND,
-			    sizeof(rs->sighand));
-	if (ret)
-		return ret;
-	if (!restore_sighand_ok(&rs->sighand))
-		goto bad;
+	rs->own_sighand = !ckpt_task_shares(ctx, CKPT_SHARE_SIGHAND);
+	if (rs->own_sighand) {
+		ret = ckpt_read_obj(ctx, &rs->sighand.h, CKPT_HDR_SIGHAND,
+				    sizeof(rs->sighand));
+		if (ret)
+			return ret;
+		if (!restore_sighand_ok(&rs->sighand))
+			goto bad;
+	}
 	ret = ckpt_read_obj(ctx, &rs->task.h, CKPT_HDR_SIGNAL_TASK,
 			    sizeof(rs->task));
 	if (ret)
@@ -137,7 +147,7 @@ int ckpt_restore_signals(struct ckpt_ctx *ctx)
 	    (rs->task.ss_size && !access_ok((void __user *)rs->task.ss_sp,
 					    rs->task.ss_size)))
 		goto bad;
-	for (i = 0; i < ARRAY_SIZE(rs->pending); i++) {
+	for (i = 0; i < ckpt_sigpending_queues(ctx); i++) {
 		rs->pending[i] = ckpt_read_sigpending(ctx, i);
 		if (IS_ERR(rs->pending[i])) {
 			ret = PTR_ERR(rs->pending[i]);
@@ -166,10 +176,10 @@ int ckpt_commit_signals(struct ckpt_ctx *ctx)
 	sigset_t blocked;
 	int i;
 
-	/* current's own handlers, not shared (restart.c checked) */
+	/* Shared with the tasks of the restart only (checked before) */
 	sighand = rcu_dereference_protected(t->sighand, 1);
 	spin_lock_irq(&sighand->siglock);
-	for (i = 0; i < _NSIG; i++) {
+	for (i = 0; i < _NSIG && rs->own_sighand; i++) {
 		const struct ckpt_sigaction *a = &rs->sighand.action[i];
 		struct sigaction *sa = &sighand->action[i].sa;
 
@@ -179,10 +189,14 @@ int ckpt_commit_signals(struct ckpt_ctx *ctx)
 		siginitset(&sa->sa_mask, a->mask);
 		sigdelsetmask(&sa->sa_mask, sigmask(SIGKILL) | sigmask(SIGSTOP));
 	}
-	/* The caller's own pending signals are not the image's; a kill stays */
+	/*
+	 * The caller's own pending signals are not the image's; a kill stays.
+	 * The process's are its leader's to replace, before its threads.
+	 */
 	if (!fatal_signal_pending(t)) {
 		flush_sigqueue(&t->pending);
-		flush_sigqueue(&t->signal->shared_pending);
+		if (rs->pending[CKPT_SIGPENDING_SHARED])
+			flush_sigqueue(&t->signal->shared_pending);
 		recalc_sigpending();
 	}
 	spin_unlock_irq(&sighand->siglock);
@@ -193,7 +207,7 @@ int ckpt_commit_signals(struct ckpt_ctx *ctx)
 	t->sas_ss_sp = rs->task.ss_sp;
 	t->sas_ss_size = rs->task.ss_size;
 	t->sas_ss_flags = rs->task.ss_flags;
-	for (i = 0; i < ARRAY_SIZE(rs->pending); i++) {
+	for (i = 0; i < ckpt_sigpending_queues(ctx); i++) {
 		int ret = ckpt_queue_sigpending(ctx, rs->pending[i]);
 
 		if (ret)

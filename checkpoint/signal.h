@@ -11,6 +11,7 @@ struct ckpt_ctx;
 struct ckpt_hdr_sigpending;
 struct task_struct;
 
+unsigned int ckpt_sigpending_queues(const struct ckpt_ctx *ctx);
 int ckpt_checkpoint_sigpending(struct ckpt_ctx *ctx, struct task_struct *task);
 struct ckpt_hdr_sigpending *ckpt_read_sigpending(struct ckpt_ctx *ctx,
 						 u32 queue);

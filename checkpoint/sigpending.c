@@ -89,7 +89,21 @@ static struct ckpt_hdr_sigpending *sigpending_copy(struct ckpt_ctx *ctx,
 }
 
 /**
- * ckpt_checkpoint_sigpending() - save both pending-signal queues of a task
+ * ckpt_sigpending_queues() - how many pending-signal queues the task has
+ * @ctx: checkpoint or restart context, at the task
+ *
+ * A process leader's records hold its own queue and the process's; a
+ * thread's, its own only.
+ *
+ * Return: 2 or 1.
+ */
+unsigned int ckpt_sigpending_queues(const struct ckpt_ctx *ctx)
+{
+	return ckpt_task_shares(ctx, CKPT_SHARE_SIGNAL) ? 1 : 2;
+}
+
+/**
+ * ckpt_checkpoint_sigpending() - save the pending-signal queues of a task
  * @ctx: checkpoint context
  * @task: the task
  *
@@ -105,7 +119,7 @@ int ckpt_checkpoint_sigpending(struct ckpt_ctx *ctx, struct task_struct *task)
 	int ret = 0;
 
 	BUILD_BUG_ON(sizeof(struct kernel_siginfo) > CKPT_SIGINFO_SIZE);
-	for (i = 0; i < ARRAY_SIZE(queues) && !ret; i++) {
+	for (i = 0; i < ckpt_sigpending_queues(ctx) && !ret; i++) {
 		h = sigpending_copy(ctx, task, queues[i]);
 		if (IS_ERR(h))
 			return PTR_ERR(h);

@@ -160,6 +160,9 @@ SYSCALL_DEFINE3(checkpoint, pid_t, pid, int, fd, unsigned long, flags)
 	 */
 	if (ret == -EBUSY && !(flags & CHECKPOINT_SUBTREE))
 		ret = 0;
+	/* A leader gone before its threads: the image says why it is refused */
+	if (ret == -ESRCH && thread_group_leader(task) && get_nr_threads(task) > 1)
+		ret = 0;
 	if (ret)
 		goto out_task;
 

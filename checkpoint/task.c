@@ -33,7 +33,7 @@
 /**
  * struct ckpt_rst_task - task state read at restart, applied at the end
  * @task: the CKPT_HDR_TASK record
- * @rlim: the limits of the CKPT_HDR_RLIMITS record
+ * @rlim: the limits of the CKPT_HDR_RLIMITS record (a process leader's)
  */
 struct ckpt_rst_task {
 	struct ckpt_hdr_task task;
@@ -175,7 +175,8 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *task)
 		ret = checkpoint_task_record(ctx, task);
 	if (!ret)
 		ret = checkpoint_creds(ctx, task);
-	if (!ret)
+	/* The limits are the process's, saved with its leader */
+	if (!ret && !ckpt_task_shares(ctx, CKPT_SHARE_SIGNAL))
 		ret = checkpoint_rlimits(ctx, task);
 	return ret;
 }
@@ -183,6 +184,10 @@ int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *task)
 static int restore_task_check(struct ckpt_ctx *ctx,
 			      const struct ckpt_hdr_task *h)
 {
+	/* A thread sends no signal when it exits */
+	bool exit_signal_ok = ckpt_task_shares(ctx, CKPT_SHARE_SIGNAL) ?
+			      h->exit_signal == (u32)-1 :
+			      valid_signal(h->exit_signal);
 	bool rseq_ok = !h->rseq;
 
 	if (h->rseq && h->rseq_len >= CKPT_RSEQ_MIN_SIZE &&
@@ -191,7 +196,7 @@ static int restore_task_check(struct ckpt_ctx *ctx,
 	    access_ok((void __user *)(unsigned long)h->rseq, h->rseq_len))
 		rseq_ok = true;
 	if (h->pid <= 0 || h->tgid <= 0 || h->ppid < 0 ||
-	    !valid_signal(h->exit_signal) || !valid_signal(h->pdeath_signal) ||
+	    !exit_signal_ok || !valid_signal(h->pdeath_signal) ||
 	    h->flags & ~CKPT_TASK_NO_NEW_PRIVS || h->__pad ||
 	    (h->robust_list && h->robust_list_len !=
 	     sizeof(struct robust_list_head)) ||
@@ -335,7 +340,7 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 		ret = restore_task_check(ctx, &rt->task);
 	if (!ret)
 		ret = restore_creds(ctx);
-	if (!ret)
+	if (!ret && !ckpt_task_shares(ctx, CKPT_SHARE_SIGNAL))
 		ret = restore_rlimits(ctx, rt);
 	return ret;
 }
@@ -350,10 +355,11 @@ int ckpt_commit_task(struct ckpt_ctx *ctx)
 {
 	struct ckpt_rst_task *rt = ctx->rst_task;
 	const struct ckpt_hdr_task *h = &rt->task;
+	bool thread = ckpt_task_shares(ctx, CKPT_SHARE_SIGNAL);
 	struct task_struct *t = current;
 	int i, ret;
 
-	for (i = 0; i < RLIM_NLIMITS; i++) {
+	for (i = 0; i < RLIM_NLIMITS && !thread; i++) {
 		ret = do_prlimit(t, i, &rt->rlim[i], NULL);
 		if (ret) {
 			ckpt_err(ctx, ret, "cannot set resource limit %d", i);
@@ -362,7 +368,8 @@ int ckpt_commit_task(struct ckpt_ctx *ctx)
 	}
 	set_task_comm(t, h->comm);
 	t->personality = h->personality;
-	t->exit_signal = h->exit_signal;
+	if (!thread)
+		t->exit_signal = h->exit_signal;
 	t->pdeath_signal = h->pdeath_signal;
 	if (h->flags & CKPT_TASK_NO_NEW_PRIVS)
 		task_set_no_new_privs(t);

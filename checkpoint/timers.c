@@ -133,7 +133,7 @@ int ckpt_commit_timers(struct ckpt_ctx *ctx)
 		struct sighand_struct *sighand;
 		struct signal_struct *sig = current->signal;
 
-		/* current's own handlers, not shared (restart.c checked) */
+		/* shared with the tasks of the restart only (checked before) */
 		sighand = rcu_dereference_protected(current->sighand, 1);
 		spin_lock_irq(&sighand->siglock);
 		/* the next period counts from now, not from an old expiry */

@@ -241,18 +241,22 @@ static pid_t tree_container_stray(struct ckpt_ctx *ctx)
 	return stray;
 }
 
-/* Restart rebuilds processes of one thread so far: refuse threads */
+/*
+ * A process whose leader exited while its other threads run on has a
+ * zombie leader in the tree, which restart cannot rebuild: refused.
+ */
 static int tree_supported(struct ckpt_ctx *ctx)
 {
 	unsigned int i;
 
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		struct task_struct *t = ctx->tasks[i];
-		int threads = get_nr_threads(t);
 
-		if (threads > 1) {
-			ckpt_err(ctx, -EOPNOTSUPP, "pid %d: has %d threads",
-				 task_pid_vnr(t), threads);
+		if (ckpt_tree_is_zombie(t) && thread_group_leader(t) &&
+		    get_nr_threads(t) > 1) {
+			ckpt_err(ctx, -EOPNOTSUPP,
+				 "pid %d: its leader exited, its other threads run on",
+				 task_pid_vnr(t));
 			return -EOPNOTSUPP;
 		}
 	}
@@ -277,8 +281,9 @@ bool ckpt_tree_is_zombie(struct task_struct *task)
  * @ctx: checkpoint context, with @ctx->root held
  *
  * Fills @ctx->tasks (@ctx->root first) and @ctx->pid_ns. The tasks are
- * not checked here: each kind of state refuses what it cannot save. For
- * now a process of more than one thread is refused with -EOPNOTSUPP.
+ * not checked here: each kind of state refuses what it cannot save. A
+ * process whose leader exited before its threads is refused with
+ * -EOPNOTSUPP.
  *
  * Return: 0 or a negative errno, reported with ckpt_err().
  */
@@ -341,48 +346,79 @@ static bool tree_has_process(struct task_struct **sorted, unsigned int nr,
 				 tree_cmp_ptr);
 }
 
-/* What the tasks share, compared by address only, never dereferenced */
-struct tree_shared {
-	void *mm;
-	void *files;
-	void *fs;
-	void *sighand;
-};
-
-static void tree_get_shared(struct task_struct *t, struct tree_shared *s)
+/**
+ * ckpt_task_held() - what a task holds that other tasks may share
+ * @t: the task
+ * @held: filled with the address of its address space, file table, fs
+ *	context and handlers (indexed by enum ckpt_share - 1), and how many
+ *	tasks use each; an address is only compared, never dereferenced
+ */
+void ckpt_task_held(struct task_struct *t, struct ckpt_held *held)
 {
+	struct sighand_struct *sighand;
+
 	task_lock(t);
-	s->mm = t->mm;
-	s->files = t->files;
-	s->fs = t->fs;
+	held->ptr[CKPT_SHARE_MM - 1] = t->mm;
+	held->users[CKPT_SHARE_MM - 1] = t->mm ? atomic_read(&t->mm->mm_users) : 0;
+	held->ptr[CKPT_SHARE_FILES - 1] = t->files;
+	held->users[CKPT_SHARE_FILES - 1] = t->files ?
+					     atomic_read(&t->files->count) : 0;
+	held->ptr[CKPT_SHARE_FS - 1] = t->fs;
+	held->users[CKPT_SHARE_FS - 1] = t->fs ? READ_ONCE(t->fs->users) : 0;
 	task_unlock(t);
 	rcu_read_lock();
-	s->sighand = rcu_dereference(t->sighand);
+	sighand = rcu_dereference(t->sighand);
+	held->ptr[CKPT_SHARE_SIGHAND - 1] = sighand;
+	held->users[CKPT_SHARE_SIGHAND - 1] = sighand ?
+					       refcount_read(&sighand->count) : 0;
 	rcu_read_unlock();
 }
 
+/**
+ * ckpt_tree_share() - the share_* field of a tree entry for a kind of state
+ * @e: the entry
+ * @what: CKPT_SHARE_MM to CKPT_SHARE_SIGHAND
+ *
+ * Return: 1 + index of the task @e shares @what with, or 0.
+ */
+u32 ckpt_tree_share(const struct ckpt_tree_task *e, enum ckpt_share what)
+{
+	switch (what) {
+	case CKPT_SHARE_MM:
+		return e->share_mm;
+	case CKPT_SHARE_FILES:
+		return e->share_files;
+	case CKPT_SHARE_FS:
+		return e->share_fs;
+	case CKPT_SHARE_SIGHAND:
+		return e->share_sighand;
+	default:
+		return 0;
+	}
+}
+
 /*
- * 1 + index of the first task before @i that holds @ptr at @offset in
- * @shared, or 0. Quadratic in the number of sharers at worst; trees are
+ * 1 + index of the first task before @i that holds what @i holds at
+ * @k, or 0. Quadratic in the number of sharers at worst; trees are
  * small next to the state each task carries.
  */
-static u32 tree_share_index(const struct tree_shared *shared, unsigned int i,
-			    size_t offset)
+static u32 tree_share_index(const struct ckpt_held *held, unsigned int i,
+			    unsigned int k)
 {
-	const void *ptr = *(void * const *)((const char *)&shared[i] + offset);
+	const void *ptr = held[i].ptr[k];
 	unsigned int j;
 
 	if (!ptr)
 		return 0;
 	for (j = 0; j < i; j++)
-		if (*(void * const *)((const char *)&shared[j] + offset) == ptr)
+		if (held[j].ptr[k] == ptr)
 			return j + 1;
 	return 0;
 }
 
 static void tree_fill_task(struct ckpt_ctx *ctx, unsigned int i,
 			   struct task_struct **sorted,
-			   const struct tree_shared *shared,
+			   const struct ckpt_held *held,
 			   struct ckpt_tree_task *e)
 {
 	struct task_struct *t = ctx->tasks[i], *parent;
@@ -391,7 +427,8 @@ static void tree_fill_task(struct ckpt_ctx *ctx, unsigned int i,
 	rcu_read_lock();
 	e->pid = task_pid_nr_ns(t, ns);
 	e->tgid = task_tgid_nr_ns(t, ns);
-	if (i) {
+	/* The root and its threads: their parent is outside */
+	if (!same_thread_group(t, ctx->tasks[0])) {
 		parent = rcu_dereference(t->real_parent);
 		e->ppid = task_tgid_nr_ns(parent, ns);
 		e->ptid = task_pid_nr_ns(parent, ns);
@@ -411,17 +448,17 @@ static void tree_fill_task(struct ckpt_ctx *ctx, unsigned int i,
 		e->exit_code = t->exit_code;
 	}
 	e->exit_signal = t->exit_signal > 0 ? t->exit_signal : 0;
-	e->share_mm = tree_share_index(shared, i,
-				       offsetof(struct tree_shared, mm));
-	e->share_files = tree_share_index(shared, i,
-					  offsetof(struct tree_shared, files));
-	e->share_fs = tree_share_index(shared, i,
-				       offsetof(struct tree_shared, fs));
-	e->share_sighand = tree_share_index(shared, i,
-					    offsetof(struct tree_shared, sighand));
+	e->share_mm = tree_share_index(held, i, CKPT_SHARE_MM - 1);
+	e->share_files = tree_share_index(held, i, CKPT_SHARE_FILES - 1);
+	e->share_fs = tree_share_index(held, i, CKPT_SHARE_FS - 1);
+	e->share_sighand = tree_share_index(held, i, CKPT_SHARE_SIGHAND - 1);
 }
 
-/* Processes that share state without being threads: not restarted yet */
+/*
+ * A thread shares state with its leader; processes that share state
+ * with one another (CLONE_VM or CLONE_FILES without CLONE_THREAD), or a
+ * thread that shares with another thread only, are not restarted yet.
+ */
 static int tree_check_sharing(struct ckpt_ctx *ctx,
 			      const struct ckpt_tree_task *tasks)
 {
@@ -438,11 +475,22 @@ static int tree_check_sharing(struct ckpt_ctx *ctx,
 		};
 
 		for (k = 0; k < ARRAY_SIZE(share); k++) {
+			const struct ckpt_tree_task *o;
+
 			if (!share[k])
 				continue;
-			ckpt_err(ctx, -EOPNOTSUPP, "pid %d: shares its %s with pid %d",
-				 e->pid, what[k], tasks[share[k] - 1].pid);
-			return -EOPNOTSUPP;
+			o = &tasks[share[k] - 1];
+			if (o->tgid != e->tgid) {
+				ckpt_err(ctx, -EOPNOTSUPP, "pid %d: shares its %s with pid %d",
+					 e->pid, what[k], o->pid);
+				return -EOPNOTSUPP;
+			}
+			if (o->pid != o->tgid) {
+				ckpt_err(ctx, -EOPNOTSUPP,
+					 "thread %d: shares its %s with thread %d, not with its leader",
+					 e->pid, what[k], o->pid);
+				return -EOPNOTSUPP;
+			}
 		}
 	}
 	return 0;
@@ -458,35 +506,59 @@ int ckpt_tree_write(struct ckpt_ctx *ctx)
 {
 	unsigned int i, nr = ctx->nr_tasks;
 	struct task_struct **sorted = NULL;
-	struct tree_shared *shared = NULL;
+	struct ckpt_held *held = NULL;
 	struct ckpt_hdr_tree *h;
 	size_t len = struct_size(h, tasks, nr);
 	int ret = -ENOMEM;
 
 	h = kvzalloc(len, GFP_KERNEL);
 	sorted = kvmalloc_array(nr, sizeof(*sorted), GFP_KERNEL);
-	shared = kvmalloc_array(nr, sizeof(*shared), GFP_KERNEL);
-	if (!h || !sorted || !shared)
+	held = kvmalloc_array(nr, sizeof(*held), GFP_KERNEL);
+	if (!h || !sorted || !held)
 		goto out;
 
 	memcpy(sorted, ctx->tasks, nr * sizeof(*sorted));
 	sort(sorted, nr, sizeof(*sorted), tree_cmp_ptr, NULL);
 	for (i = 0; i < nr; i++)
-		tree_get_shared(ctx->tasks[i], &shared[i]);
+		ckpt_task_held(ctx->tasks[i], &held[i]);
 
 	h->nr_tasks = nr;
 	if (!(ctx->flags & CHECKPOINT_SUBTREE))
 		h->flags |= CKPT_TREE_CONTAINER;
 	for (i = 0; i < nr; i++)
-		tree_fill_task(ctx, i, sorted, shared, &h->tasks[i]);
+		tree_fill_task(ctx, i, sorted, held, &h->tasks[i]);
 	ret = tree_check_sharing(ctx, h->tasks);
 	if (!ret)
 		ret = ckpt_write_obj(ctx, &h->h, CKPT_HDR_TREE, len);
+	/* The kinds of state look up what each task shares */
+	if (!ret) {
+		ctx->tree = h;
+		h = NULL;
+	}
 out:
-	kvfree(shared);
+	kvfree(held);
 	kvfree(sorted);
 	kvfree(h);
 	return ret;
+}
+
+/**
+ * ckpt_task_shares() - whether the task at hand has state of a kind its own
+ * @ctx: checkpoint or restart context, at task @ctx->cur of @ctx->tree
+ * @what: the state, CKPT_SHARE_NONE for none
+ *
+ * State that a task shares with a task before it in the tree is saved
+ * and restored with that task only.
+ *
+ * Return: true if the task shares @what with a task before it.
+ */
+bool ckpt_task_shares(const struct ckpt_ctx *ctx, enum ckpt_share what)
+{
+	const struct ckpt_tree_task *e = &ctx->tree->tasks[ctx->cur];
+
+	if (what == CKPT_SHARE_SIGNAL)
+		return e->pid != e->tgid;
+	return ckpt_tree_share(e, what);
 }
 
 #define CKPT_TREE_FLAGS		(CKPT_TREE_CONTAINER)
@@ -515,19 +587,35 @@ static bool tree_task_ok(const struct ckpt_tree_task *tasks, unsigned int i)
 	    e->pgid < 0 || e->sid < 0 || e->exit_signal > _NSIG ||
 	    e->flags & ~CKPT_TREE_TASK_FLAGS || e->__pad)
 		return false;
-	if (!i && (e->ppid || e->ptid || e->pid != e->tgid ||
-		   e->flags & CKPT_TREE_ZOMBIE))
+	if (!i && (e->pid != e->tgid || e->flags & CKPT_TREE_ZOMBIE))
 		return false;
-	if (i && (!e->ppid || !e->ptid))
+	/* The root's process has no parent in the image, the others one */
+	if (e->tgid == tasks[0].pid ? e->ppid || e->ptid : !e->ppid || !e->ptid)
 		return false;
 	if (e->flags & CKPT_TREE_ZOMBIE ?
 	    !tree_exit_code_ok(e->exit_code) : e->exit_code)
 		return false;
+	if (e->pid == e->tgid)
+		return !e->share_mm && !e->share_files && !e->share_fs &&
+		       !e->share_sighand;
 	/* A thread comes right after its leader or another of its threads */
-	if (e->pid != e->tgid && tasks[i - 1].tgid != e->tgid)
-		return false;
-	return e->share_mm <= i && e->share_files <= i &&
-	       e->share_fs <= i && e->share_sighand <= i;
+	return tasks[i - 1].tgid == e->tgid && !(e->flags & CKPT_TREE_ZOMBIE) &&
+	       !e->exit_signal;
+}
+
+/*
+ * Thread @e of leader @l, at index @li: threads share their leader's
+ * address space and handlers, and maybe its files and fs context, the
+ * only sharing checkpoint writes, and are where their process is.
+ */
+static bool tree_thread_of(const struct ckpt_tree_task *e,
+			   const struct ckpt_tree_task *l, u32 li)
+{
+	return e->share_mm == li + 1 && e->share_sighand == li + 1 &&
+	       (!e->share_files || e->share_files == li + 1) &&
+	       (!e->share_fs || e->share_fs == li + 1) &&
+	       e->ppid == l->ppid && e->pgid == l->pgid && e->sid == l->sid &&
+	       e->flags == l->flags;
 }
 
 static int tree_cmp_index(const void *a, const void *b, const void *priv)
@@ -593,13 +681,21 @@ static int tree_check_relations(struct ckpt_ctx *ctx)
 		const struct ckpt_tree_task *e = &tasks[i];
 		int p = ckpt_tree_index(ctx, e->ppid);
 		int pt = ckpt_tree_index(ctx, e->ptid);
+		int l = ckpt_tree_index(ctx, e->tgid);
 
-		if (p < 0 || p >= i || tasks[p].pid != tasks[p].tgid ||
-		    pt < 0 || pt >= i || tasks[pt].tgid != e->ppid ||
-		    tasks[p].flags & CKPT_TREE_ZOMBIE) {
+		if (e->ppid && (p < 0 || p >= i || tasks[p].pid != tasks[p].tgid ||
+				pt < 0 || pt >= i || tasks[pt].tgid != e->ppid ||
+				tasks[p].flags & CKPT_TREE_ZOMBIE)) {
 			ckpt_err(ctx, -EINVAL,
 				 "malformed tree record: task %u: parent %d",
 				 i, e->ppid);
+			return -EINVAL;
+		}
+		if (e->pid != e->tgid &&
+		    (l < 0 || !tree_thread_of(e, &tasks[l], l))) {
+			ckpt_err(ctx, -EINVAL,
+				 "malformed tree record: thread %d of process %d",
+				 e->pid, e->tgid);
 			return -EINVAL;
 		}
 	}

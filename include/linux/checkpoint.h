@@ -23,6 +23,7 @@ struct ckpt_rst_cpu;
 struct ckpt_rst_files;
 struct ckpt_hdr_itimers;
 struct ckpt_hdr_tree;
+struct ckpt_tree_task;
 
 #ifdef CONFIG_X86_64
 #define CKPT_ARCH_ID		CKPT_ARCH_X86_64
@@ -51,11 +52,14 @@ enum ckpt_op {
  * @root_pid: pid of @root in the caller's pid namespace
  * @task_pid: pid, in the caller's pid namespace, of the task whose state
  *	is being saved or restored, for messages
+ * @cur: index in the tree of the task whose state is being saved or
+ *	restored
  * @tasks: checkpoint: the tasks of the image, in tree order, @root first,
  *	each with a reference
  * @nr_tasks: checkpoint: how many
  * @pid_ns: checkpoint: the pid namespace the image's pids are taken in
- * @tree: restart: the tree record, once read and checked
+ * @tree: the tree record, once written (checkpoint) or read and checked
+ *	(restart)
  * @tree_by_pid: restart: indexes of @tree's tasks, sorted by pid
  * @objhash: shared objects met so far, by address and by objref
  * @nr_records: records read or written so far
@@ -85,6 +89,7 @@ struct ckpt_ctx {
 	struct task_struct *root;
 	pid_t root_pid;
 	pid_t task_pid;
+	u32 cur;
 	struct task_struct **tasks;
 	unsigned int nr_tasks;
 	struct pid_namespace *pid_ns;
@@ -168,6 +173,41 @@ void *ckpt_obj_find(struct ckpt_ctx *ctx, int objref,
 		    const struct ckpt_obj_ops *ops);
 
 /**
+ * enum ckpt_share - state a task may share with a task before it
+ * @CKPT_SHARE_NONE: nothing: state of the task's own
+ * @CKPT_SHARE_MM: the address space (tree entry's @share_mm)
+ * @CKPT_SHARE_FILES: the descriptor table (@share_files)
+ * @CKPT_SHARE_FS: root, working directory and umask (@share_fs)
+ * @CKPT_SHARE_SIGHAND: the signal handlers (@share_sighand)
+ * @CKPT_SHARE_SIGNAL: the state of the process as a whole (limits, shared
+ *	pending signals, timers), which threads share with their leader
+ *
+ * The records of shared state are written once, with the first task that
+ * holds it; the tasks that share it have none.
+ */
+enum ckpt_share {
+	CKPT_SHARE_NONE,
+	CKPT_SHARE_MM,
+	CKPT_SHARE_FILES,
+	CKPT_SHARE_FS,
+	CKPT_SHARE_SIGHAND,
+	CKPT_SHARE_SIGNAL,
+};
+
+/* The kinds of state, CKPT_SHARE_MM to CKPT_SHARE_SIGHAND, tasks share */
+#define CKPT_NR_SHARED		4
+
+/**
+ * struct ckpt_held - what a task holds that other tasks may share
+ * @ptr: the address of each, indexed by enum ckpt_share - 1
+ * @users: how many tasks use each
+ */
+struct ckpt_held {
+	const void *ptr[CKPT_NR_SHARED];
+	long users[CKPT_NR_SHARED];
+};
+
+/**
  * struct ckpt_task_kind - one kind of per-task state
  * @name: name of the kind, for messages
  * @checkpoint: write the records of this kind for a task
@@ -179,6 +219,8 @@ void *ckpt_obj_find(struct ckpt_ctx *ctx, int objref,
  *	may be NULL
  * @prepare: check, before any task is saved, what the tasks share with
  *	the rest of the system; may be NULL
+ * @shared: a task that shares this state with one before it has no
+ *	records of this kind: the orchestrators skip it (but @cleanup)
  *
  * ckpt_task_kinds[] lists the kinds in image order.
  */
@@ -189,6 +231,7 @@ struct ckpt_task_kind {
 	int (*commit)(struct ckpt_ctx *ctx);
 	void (*cleanup)(struct ckpt_ctx *ctx);
 	int (*prepare)(struct ckpt_ctx *ctx);
+	enum ckpt_share shared;
 };
 
 extern const struct ckpt_task_kind ckpt_task_kinds[];
@@ -257,12 +300,15 @@ int ckpt_tree_read(struct ckpt_ctx *ctx);
 bool ckpt_tree_is_zombie(struct task_struct *task);
 bool ckpt_tree_has(struct ckpt_ctx *ctx, struct task_struct *t);
 int ckpt_tree_index(struct ckpt_ctx *ctx, pid_t pid);
+bool ckpt_task_shares(const struct ckpt_ctx *ctx, enum ckpt_share what);
+u32 ckpt_tree_share(const struct ckpt_tree_task *e, enum ckpt_share what);
+void ckpt_task_held(struct task_struct *t, struct ckpt_held *held);
 
 /* checkpoint.c, restart.c: the two orchestrators */
 long ckpt_do_checkpoint(struct ckpt_ctx *ctx);
 long ckpt_do_restart(struct ckpt_ctx *ctx);
 int ckpt_restart_prologue(struct ckpt_ctx *ctx);
-int ckpt_restart_task(struct ckpt_ctx *ctx, bool last);
+int ckpt_restart_task(struct ckpt_ctx *ctx, u32 index, bool last);
 
 /* coordinator.c: the restart of a tree of tasks */
 long ckpt_coordinate(struct file *file, pid_t pid, unsigned long flags);

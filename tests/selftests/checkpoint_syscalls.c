@@ -1630,9 +1630,53 @@ static int hook_mlock(void *arg)
 	return mlock(p, 4096);
 }
 
-TEST_F(simple, refuse_second_thread)
+/*
+ * A process of two threads is saved whole: the tree lists the thread
+ * after its leader, sharing everything with it, and the image has one
+ * address space and one fd table (the leader's).
+ */
+TEST_F(simple, second_thread_saved)
 {
-	refusal_case(_metadata, self, hook_thread, NULL, EOPNOTSUPP, "thread", NULL);
+	struct ckpt_hdr_tree tr;
+	struct ckpt_tree_task k[2];
+	unsigned int nr_mm = 0, nr_fdt = 0, nr_task = 0;
+	off_t off = 0, tree_off = -1, end;
+	struct ckpt_hdr h;
+	long r;
+
+	ASSERT_EQ(0, target_spawn(&self->t, 1, hook_thread, NULL))
+		TH_LOG("the target could not set itself up");
+	ASSERT_EQ(0, target_stop(&self->t));
+	r = sys_checkpoint(self->t.pid, self->fd, CHECKPOINT_SUBTREE);
+	ASSERT_LT(0, r) TH_LOG("checkpoint: %s", strerror((int)-r));
+	end = fd_size(self->fd);
+	while (off < end) {
+		ASSERT_EQ((ssize_t)sizeof(h), pread(self->fd, &h, sizeof(h), off));
+		ASSERT_LE(sizeof(h), h.len);
+		if (h.type == CKPT_HDR_TREE)
+			tree_off = off;
+		nr_mm += h.type == CKPT_HDR_MM;
+		nr_fdt += h.type == CKPT_HDR_FD_TABLE;
+		nr_task += h.type == CKPT_HDR_TASK;
+		off += (off_t)CKPT_ALIGN8(h.len);
+	}
+	ASSERT_LE(0, tree_off);
+	ASSERT_EQ((ssize_t)sizeof(tr), pread(self->fd, &tr, sizeof(tr), tree_off));
+	ASSERT_EQ(2U, tr.nr_tasks);
+	ASSERT_EQ((ssize_t)sizeof(k), pread(self->fd, k, sizeof(k),
+					    tree_off + (off_t)sizeof(tr)));
+	EXPECT_EQ(self->t.pid, k[0].pid);
+	EXPECT_EQ(self->t.pid, k[1].tgid);
+	EXPECT_NE(self->t.pid, k[1].pid);
+	EXPECT_EQ(0, k[1].ppid) TH_LOG("a thread of the root has its parent outside");
+	EXPECT_EQ(1U, k[1].share_mm);
+	EXPECT_EQ(1U, k[1].share_files);
+	EXPECT_EQ(1U, k[1].share_fs);
+	EXPECT_EQ(1U, k[1].share_sighand);
+	EXPECT_EQ(2U, nr_task);
+	EXPECT_EQ(1U, nr_mm);
+	EXPECT_EQ(1U, nr_fdt);
+	assert_target_unchanged(_metadata, &self->t);
 }
 
 /* A child is checkpointed with its parent, so it must be stopped too */

@@ -953,6 +953,63 @@ static inline void rs_run(struct __test_metadata *_metadata, struct rs_test *t,
 	rs_run_opts(_metadata, t, fn, arg, NULL, RS_WAIT_MS);
 }
 
+/*
+ * Runs mktree -d on the image t->img, from the file or through a pipe
+ * (pipe_in), with --pidns if asked; returns its exit status, *root the
+ * pid it printed, err what it said on stderr.
+ */
+static inline int rs_mktree(const struct rs_test *t, bool pipe_in, bool pidns, pid_t *root,
+			    char *err, size_t errsz)
+{
+	int out[2], errp[2], in = -1, status;
+	pid_t feeder = 0, pid;
+	unsigned char *img = NULL;
+	char path[64], buf[64];
+	size_t len = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", getpid(), t->img);
+	if (pipe_in) {
+		if (lseek(t->img, 0, SEEK_SET) || fd_slurp(t->img, &img, &len))
+			return -1;
+		in = feeder_spawn(img, len, 4096, &feeder);
+		if (in < 0)
+			return -1;
+	}
+	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(errp[1], 2);
+		if (pipe_in) {
+			dup2(in, 0);
+			execlp("mktree", "mktree", "-d", NULL);
+		} else {
+			execlp("mktree", "mktree", "-d", "-i", path,
+			       pidns ? "--pidns" : NULL, NULL);
+		}
+		_exit(127);
+	}
+	close(out[1]);
+	close(errp[1]);
+	if (in >= 0)
+		close(in);
+	n = read(out[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	*root = atoi(buf);
+	n = read(errp[0], err, errsz - 1);
+	err[n > 0 ? n : 0] = 0;
+	close(out[0]);
+	close(errp[0]);
+	if (wait_bounded(pid, &status, RS_WAIT_MS))
+		status = -1;
+	if (feeder)
+		reap_exit_status(&feeder);
+	free(img);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* ------------------------------------------------------------------ */
 /* The cgroup v2 freezer                                               */
 /* ------------------------------------------------------------------ */

@@ -178,6 +178,22 @@ static void tree_grow(struct tree_rec *r, size_t n)
 	ckpt_fill_tree(&r->h, (uint32_t)n, r->h.flags);
 }
 
+/* Task i of r becomes a thread of the root, sharing all with it */
+static void tree_make_thread(struct tree_rec *r, size_t i)
+{
+	struct ckpt_tree_task *k = &r->task[i];
+
+	k->tgid = r->task[0].pid;
+	k->ppid = 0;
+	k->ptid = 0;
+	k->flags = r->task[0].flags;
+	k->exit_signal = 0;
+	k->share_mm = 1;
+	k->share_files = 1;
+	k->share_fs = 1;
+	k->share_sighand = 1;
+}
+
 static void tree_emit(const struct tree_rec *r, struct ckpt_buf *b)
 {
 	cb_tree(b, &r->h, r->task, r->n);
@@ -808,10 +824,11 @@ static void two_task_tree(const struct parts *p, struct tree_rec *r)
 }
 
 /*
- * Well-formed trees of more than one task: restart cannot rebuild them
- * yet (EOPNOTSUPP), before it looks for the state of the tasks. The
- * child may share with the root (an index below its own), or be a
- * zombie.
+ * Well-formed trees of more than one task: restart(0) does not rebuild
+ * them (EOPNOTSUPP: that is mktree's), before it looks for the state of
+ * the tasks. The second task may be a thread of the root, sharing with
+ * it, or a zombie; a child process that shares with its parent is no
+ * image checkpoint writes (EINVAL).
  */
 TEST_F(feed, tree_of_two_tasks)
 {
@@ -825,7 +842,9 @@ TEST_F(feed, tree_of_two_tasks)
 	r.task[1].share_files = 1;
 	r.task[1].share_fs = 1;
 	r.task[1].share_sighand = 1;
-	FEED_TREE_ERR(EOPNOTSUPP, &p, &r, "a tree of two tasks sharing everything");
+	FEED_TREE_ERR(EINVAL, &p, &r, "a child process sharing everything with its parent");
+	tree_make_thread(&r, 1);
+	FEED_TREE_ERR(EOPNOTSUPP, &p, &r, "a process of two threads");
 	tree_free(&r);
 
 	two_task_tree(&p, &r);
@@ -1468,8 +1487,13 @@ TEST_F_TIMEOUT(real, tree_structure, 300)
 	r.task[1].share_sighand = 1;
 	b.len = 0;
 	tree_emit(&r, &b);
+	splice_case(_metadata, self, tr, 1, b.data, b.len, EINVAL,
+		    "a child process sharing everything with its parent");
+	tree_make_thread(&r, 1);
+	b.len = 0;
+	tree_emit(&r, &b);
 	splice_case(_metadata, self, tr, 1, b.data, b.len, EOPNOTSUPP,
-		    "a tree of two tasks sharing everything");
+		    "a process of two threads");
 	tree_free(&r);
 
 	tree_copy(&r, &base);

@@ -370,66 +370,10 @@ static void kill_all(struct tree_test *tt)
 	}
 }
 
-/*
- * Runs mktree -d on the image (with --pidns if asked); returns its exit
- * status, *root what it printed
- */
-static int run_mktree_ns(struct tree_test *tt, bool pipe_in, bool pidns, pid_t *root,
-			 char *err, size_t errsz)
-{
-	int out[2], errp[2], in = -1, status;
-	pid_t feeder = 0, pid;
-	unsigned char *img = NULL;
-	char path[64], buf[64];
-	size_t len = 0;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", getpid(), tt->t.img);
-	if (pipe_in) {
-		if (lseek(tt->t.img, 0, SEEK_SET) || fd_slurp(tt->t.img, &img, &len))
-			return -1;
-		in = feeder_spawn(img, len, 4096, &feeder);
-		if (in < 0)
-			return -1;
-	}
-	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(out[1], 1);
-		dup2(errp[1], 2);
-		if (pipe_in) {
-			dup2(in, 0);
-			execlp("mktree", "mktree", "-d", NULL);
-		} else {
-			execlp("mktree", "mktree", "-d", "-i", path,
-			       pidns ? "--pidns" : NULL, NULL);
-		}
-		_exit(127);
-	}
-	close(out[1]);
-	close(errp[1]);
-	if (in >= 0)
-		close(in);
-	n = read(out[0], buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = 0;
-	*root = atoi(buf);
-	n = read(errp[0], err, errsz - 1);
-	err[n > 0 ? n : 0] = 0;
-	close(out[0]);
-	close(errp[0]);
-	if (wait_bounded(pid, &status, RS_WAIT_MS))
-		status = -1;
-	if (feeder)
-		reap_exit_status(&feeder);
-	free(img);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static int run_mktree(struct tree_test *tt, bool pipe_in, pid_t *root, char *err,
 		      size_t errsz)
 {
-	return run_mktree_ns(tt, pipe_in, false, root, err, errsz);
+	return rs_mktree(&tt->t, pipe_in, false, root, err, errsz);
 }
 
 /*
@@ -802,7 +746,7 @@ TEST_F_TIMEOUT(tree, pidns, 120)
 	if (variant->pipe_in)
 		SKIP(return, "the file variant covers it");
 	tree_checkpoint(_metadata, tt, tree_root, 21);
-	ASSERT_EQ(0, run_mktree_ns(tt, false, true, &root, err, sizeof(err)))
+	ASSERT_EQ(0, rs_mktree(&tt->t, false, true, &root, err, sizeof(err)))
 		TH_LOG("mktree --pidns: %s", err);
 	ASSERT_LT(0, root);
 	EXPECT_EQ(tt->root, inner_pid(root)) TH_LOG("the root's pid in its namespace");

@@ -121,7 +121,9 @@ int ckpt_check_task(const void *rec, uint32_t len, char *why, size_t size)
 				" is not a pid", t.pid, t.tgid);
 	if (t.ppid < 0)
 		return ckpt_bad(why, size, "ppid %" PRId32 " is negative", t.ppid);
-	if (t.exit_signal > CKPT_NSIG || t.pdeath_signal > CKPT_NSIG)
+	/* A thread's is -1: it sends none */
+	if ((t.exit_signal > CKPT_NSIG && t.exit_signal != UINT32_MAX) ||
+	    t.pdeath_signal > CKPT_NSIG)
 		return ckpt_bad(why, size, "exit_signal %" PRIu32 " / pdeath_signal %"
 				PRIu32 " is not a signal", t.exit_signal, t.pdeath_signal);
 	if (t.personality == PER_QUERY)
@@ -147,23 +149,31 @@ int ckpt_check_task(const void *rec, uint32_t len, char *why, size_t size)
  * the checkpointer's that the TASK records have: only the count is
  * checked then.
  */
-static int check_tree_position(const struct ckpt_state *st, const struct ckpt_hdr_task *t,
+/* The task's entry in the tree, the next one but zombies, into st->cur */
+static int check_tree_position(struct ckpt_state *st, const struct ckpt_hdr_task *t,
 			       char *why, size_t size)
 {
 	const struct ckpt_tree_info *e;
+	uint32_t i = st->tree_next;
 
 	if (!st->have_tree)
 		return ckpt_bad(why, size, "a task before the TREE record");
-	if (st->nr_tasks >= st->tree_nr_tasks)
-		return ckpt_bad(why, size, "one task more than the %" PRIu32 " of the tree",
-				st->tree_nr_tasks);
-	if (st->tree_flags & CKPT_TREE_CONTAINER)
-		return 0;
-	e = &st->tree[st->nr_tasks];
-	if (t->pid != e->pid || t->tgid != e->tgid)
+	while (i < st->tree_nr_tasks && st->tree[i].zombie)
+		i++;
+	if (i >= st->tree_nr_tasks)
+		return ckpt_bad(why, size, "one task more than the %" PRIu32 " of the tree"
+				" with state", st->tree_nr_tasks);
+	e = &st->tree[i];
+	if (!(st->tree_flags & CKPT_TREE_CONTAINER) &&
+	    (t->pid != e->pid || t->tgid != e->tgid))
 		return ckpt_bad(why, size, "pid %" PRId32 " (tgid %" PRId32 ") where the tree"
-				" lists pid %" PRId32 " (tgid %" PRId32 ") as task %" PRIu64,
-				t->pid, t->tgid, e->pid, e->tgid, st->nr_tasks);
+				" lists pid %" PRId32 " (tgid %" PRId32 ") as task %" PRIu32,
+				t->pid, t->tgid, e->pid, e->tgid, i);
+	if (e->thread != (t->exit_signal == UINT32_MAX))
+		return ckpt_bad(why, size, "exit_signal %" PRIu32 " of a %s", t->exit_signal,
+				e->thread ? "thread (it sends none: -1)" : "process");
+	st->cur = *e;
+	st->tree_next = i + 1;
 	return 0;
 }
 
@@ -183,6 +193,7 @@ int ckpt_track_task(struct ckpt_state *st, const void *rec, uint32_t len, char *
 		return -1;
 
 	st->in_task = true;
+	ckpt_state_task_begin(st);
 	st->nr_sigpending = 0;
 	st->have_fd_table = false;
 	st->have_mm = false;
@@ -219,7 +230,9 @@ static void print_signal(FILE *out, const char *name, uint32_t sig)
 {
 	char buf[32];
 
-	if (sig)
+	if (sig == UINT32_MAX)
+		fprintf(out, FIELD "none (-1: a thread)\n", name);
+	else if (sig)
 		fprintf(out, FIELD "%s (%" PRIu32 ")\n", name,
 			ckpt_sig_name(sig, buf, sizeof(buf)), sig);
 	else

@@ -198,9 +198,17 @@ int ckpt_track_tree(struct ckpt_state *st, const void *rec, uint32_t len, char *
 	if (!st->tree)
 		return ckpt_bad(why, size, "out of memory");
 	for (i = 0; i < t.nr_tasks; i++) {
+		struct ckpt_tree_info *k = &st->tree[i];
+
 		ckpt_decode_tree_task(rec, i, &e);
-		st->tree[i].pid = e.pid;
-		st->tree[i].tgid = e.tgid;
+		k->pid = e.pid;
+		k->tgid = e.tgid;
+		k->zombie = e.flags & CKPT_TREE_ZOMBIE;
+		k->thread = e.pid != e.tgid;
+		k->own_mm = !e.share_mm;
+		k->own_files = !e.share_files;
+		k->own_fs = !e.share_fs;
+		k->own_sighand = !e.share_sighand;
 	}
 	st->have_tree = true;
 	st->tree_flags = t.flags;

@@ -34,22 +34,53 @@ static const char *type_name(uint32_t type)
 	return ckpt_rec_type_name(type) ?: "?";
 }
 
+void ckpt_state_task_begin(struct ckpt_state *st)
+{
+	const struct ckpt_tree_info *e = &st->cur;
+	uint32_t *p = st->prefix;
+	uint32_t n = 0;
+
+	p[n++] = CKPT_HDR_CREDS;
+	if (!e->thread)
+		p[n++] = CKPT_HDR_RLIMITS;
+	if (e->own_fs)
+		p[n++] = CKPT_HDR_FS;
+	if (e->own_sighand)
+		p[n++] = CKPT_HDR_SIGHAND;
+	p[n++] = CKPT_HDR_SIGNAL_TASK;
+	p[n++] = CKPT_HDR_SIGPENDING;
+	if (!e->thread) {
+		p[n++] = CKPT_HDR_SIGPENDING;
+		p[n++] = CKPT_HDR_ITIMERS;
+	}
+	p[n++] = CKPT_HDR_SYSCALL_RESTART;
+	p[n++] = CKPT_HDR_CPU_X86_64;
+	p[n++] = CKPT_HDR_XSTATE;
+	st->prefix_len = n;
+	st->prefix_pos = 0;
+}
+
+static bool in_prefix(const struct ckpt_state *st)
+{
+	return st->prefix_pos < st->prefix_len;
+}
+
 /*
- * Whether what the task's records so far hold allows one of type now, on
- * top of its row's after[]: one fd table, before the MM; two SIGPENDING
- * records, before ITIMERS (which SYSCALL_RESTART follows).
+ * Whether what the task's records so far hold allows one of type now,
+ * after its records up to XSTATE, on top of its row's after[]: files
+ * only with a file table of its own, one fd table, the files only mapped
+ * and the MM only with an address space of its own.
  */
 static bool counts_allow(const struct ckpt_state *st, uint32_t type)
 {
 	switch (type) {
+	case CKPT_HDR_FILE:
+	case CKPT_HDR_PIPE:
+		return st->have_fd_table ? st->cur.own_mm : st->cur.own_files;
 	case CKPT_HDR_FD_TABLE:
-		return !st->have_fd_table;
+		return st->cur.own_files && !st->have_fd_table;
 	case CKPT_HDR_MM:
-		return st->have_fd_table;
-	case CKPT_HDR_SIGPENDING:
-		return st->nr_sigpending < 2;
-	case CKPT_HDR_ITIMERS:
-		return st->nr_sigpending == 2;
+		return st->cur.own_mm && (st->have_fd_table || !st->cur.own_files);
 	}
 	return true;
 }
@@ -69,8 +100,11 @@ static void add_expected(const struct ckpt_rec_type *rt, void *arg)
 
 	if (!rt->in_task)
 		return;
-	if (!counts_allow(e->st, rt->type))
+	if (in_prefix(e->st) ? rt->type != e->st->prefix[e->st->prefix_pos] :
+	    !counts_allow(e->st, rt->type))
 		return;
+	if (in_prefix(e->st) && rt->type == CKPT_HDR_SIGPENDING && e->n)
+		return;	/* once, not for each row it may follow */
 	for (i = 0; i < CKPT_REC_AFTER_MAX; i++) {
 		if (rt->after[i] && rt->after[i] == e->st->last) {
 			len = strlen(e->buf);
@@ -88,7 +122,12 @@ bool ckpt_state_task_pending(const struct ckpt_state *st, char *why, size_t size
 
 	if (!st->in_task)
 		return false;
-	if (!st->have_mm) {
+	if (in_prefix(st)) {
+		snprintf(why, size, "expected %s", type_name(st->prefix[st->prefix_pos]));
+		return true;
+	}
+	if ((st->cur.own_mm && !st->have_mm) ||
+	    (!st->cur.own_mm && st->cur.own_files && !st->have_fd_table)) {
 		snprintf(why, size, "expected ");
 		ckpt_rec_type_each(add_expected, &e);
 		return true;
@@ -123,6 +162,12 @@ static int check_order(const struct ckpt_state *st, const struct ckpt_rec_type *
 	if (!st->in_task)
 		return ckpt_bad(why, size,
 				"outside the state of a task (a TASK record comes first)");
+	if (in_prefix(st)) {
+		if (rt->type == st->prefix[st->prefix_pos])
+			return 0;
+		return ckpt_bad(why, size, "misplaced after %s: expected %s",
+				type_name(st->last), type_name(st->prefix[st->prefix_pos]));
+	}
 	for (i = 0; i < CKPT_REC_AFTER_MAX; i++)
 		if (rt->after[i] && rt->after[i] == st->last &&
 		    counts_allow(st, rt->type))
@@ -145,8 +190,11 @@ int ckpt_state_add(struct ckpt_state *st, const struct ckpt_record *rec, char *w
 		return -1;
 	if (rt->track && rt->track(st, rec->data, rec->len, why, size) < 0)
 		return -1;
-	if (rt->in_task)
+	if (rt->in_task) {
+		if (rt->type != CKPT_HDR_TASK && in_prefix(st))
+			st->prefix_pos++;
 		st->last = rt->type;
+	}
 	return 0;
 }
 

@@ -11,11 +11,14 @@
  *   XSTATE, FILE records, FD_TABLE, FILE records (a PIPE record may come
  *   right before any of them), MM, then nr_vmas times a VMA and PAGES
  *   records holding exactly its nr_pages pages, inside it and in
- *   increasing address order; a task is complete before the next
+ *   increasing address order; without what the tree says the task shares
+ *   with an earlier one: a thread has no RLIMITS, second SIGPENDING or
+ *   ITIMERS, and no MM, and FS, SIGHAND and the files come only with the
+ *   first task that holds them; a task is complete before the next
  *   TASK or the trailer, the first task is the header's root_pid, and
- *   there is one TASK record per task of the tree, in its order (with the
- *   same pid and tgid, unless the tree's pids are those of a container's
- *   own pid namespace);
+ *   there is one TASK record per task of the tree but its zombies, in its
+ *   order (with the same pid and tgid, unless the tree's pids are those
+ *   of a container's own pid namespace);
  * - objrefs (of the fd table, the executable, file mappings) name a FILE
  *   record met earlier, the peer_objref of an end of a pipe names a PIPE
  *   record met earlier, and no two FILE or PIPE records share one;
@@ -47,11 +50,22 @@ struct ckpt_file_info {
 	char *path;		/* FILE: its path; PIPE: NULL */
 };
 
-/* A task of the TREE record, as the TASK records are checked against it */
+/*
+ * A task of the TREE record, as the TASK records are checked against it,
+ * and which records its state holds: a zombie has none, and state it
+ * shares with an earlier task is that task's (a thread has no limits,
+ * process-wide pending signals or timers of its own)
+ */
 struct ckpt_tree_info {
 	int32_t pid;
 	int32_t tgid;
+	bool zombie;
+	bool thread;
+	bool own_mm, own_files, own_fs, own_sighand;
 };
+
+/* Most records a task's state begins with: TASK's followers to XSTATE */
+#define CKPT_TASK_PREFIX_MAX	11
 
 /* Counts of one task's state */
 struct ckpt_task_info {
@@ -83,6 +97,11 @@ struct ckpt_state {
 
 	/* The task being read */
 	bool in_task;
+	struct ckpt_tree_info cur;	/* its entry in the tree */
+	uint32_t tree_next;		/* the entry after it */
+	uint32_t prefix[CKPT_TASK_PREFIX_MAX]; /* its records up to XSTATE */
+	uint32_t prefix_len;
+	uint32_t prefix_pos;		/* how many of them came */
 	uint32_t last;			/* type of its last record */
 	uint32_t nr_sigpending;		/* its SIGPENDING records so far */
 	bool have_fd_table;
@@ -115,6 +134,9 @@ struct ckpt_state {
 void ckpt_state_init(struct ckpt_state *st);
 /* Frees the tables (the tree's tasks included); the counts stay. */
 void ckpt_state_release(struct ckpt_state *st);
+
+/* The task in st->cur begins: which records its state holds */
+void ckpt_state_task_begin(struct ckpt_state *st);
 
 /*
  * Checks a record whose contents passed its row's check against the

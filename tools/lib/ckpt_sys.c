@@ -8,13 +8,6 @@
 
 #include "ckpt_sys.h"
 
-#ifndef __NR_checkpoint
-#define __NR_checkpoint	463
-#endif
-#ifndef __NR_restart
-#define __NR_restart	464
-#endif
-
 /*
  * The unused argument registers are passed as zeroes: should the number
  * belong to another system call, it then sees well-defined arguments.

@@ -6,7 +6,15 @@
 #define CKPT_SYS_H
 
 #include <stdbool.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+
+#ifndef __NR_checkpoint
+#define __NR_checkpoint	463
+#endif
+#ifndef __NR_restart
+#define __NR_restart	464
+#endif
 
 /* Both return what the system call returns: -1 with errno set on failure. */
 long ckpt_sys_checkpoint(pid_t pid, int fd, unsigned long flags);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -63,6 +64,82 @@ static pid_t clone3_pid(uint64_t flags, pid_t pid)
 pid_t spawn_clone(pid_t pid)
 {
 	return clone3_pid(0, pid);
+}
+
+#ifndef __x86_64__
+#error "mktree starts threads with x86-64 code"
+#endif
+
+/* Stack of a thread mktree starts: it only makes system calls */
+#define THREAD_STACK_SIZE	(64 << 10)
+
+long spawn_syscall(long nr, long a, long b, long c)
+{
+	long ret;
+
+	asm volatile("syscall"
+		     : "=a"(ret)
+		     : "a"(nr), "D"(a), "S"(b), "d"(c)
+		     : "rcx", "r11", "memory");
+	return ret;
+}
+
+/*
+ * clone3() of a thread: the child starts on the new stack, where no C
+ * frame can be returned to, so the same code calls fn(arg) there (kept in
+ * r12 and r13, which the child inherits) and ends the process with its
+ * result.
+ */
+static long clone3_thread(struct clone3_args *args, long (*fn)(void *), void *arg)
+{
+	register long rax asm("rax") = __NR_clone3;
+	register void *rdi asm("rdi") = args;
+	register long rsi asm("rsi") = sizeof(*args);
+	register void *r12 asm("r12") = (void *)fn;
+	register void *r13 asm("r13") = arg;
+
+	asm volatile("syscall\n\t"
+		     "test %%rax, %%rax\n\t"
+		     "jnz 1f\n\t"
+		     "xor %%ebp, %%ebp\n\t"
+		     "mov %%r13, %%rdi\n\t"
+		     "call *%%r12\n\t"
+		     "mov %%rax, %%rdi\n\t"
+		     "mov %[nr_exit], %%eax\n\t"
+		     "syscall\n\t"
+		     "ud2\n"
+		     "1:"
+		     : "+r"(rax)
+		     : "r"(rdi), "r"(rsi), "r"(r12), "r"(r13),
+		       [nr_exit] "i"(__NR_exit_group)
+		     : "rcx", "r11", "memory");
+	return rax;
+}
+
+pid_t spawn_thread(pid_t tid, long (*fn)(void *), void *arg)
+{
+	struct clone3_args args;
+	void *stack;
+	long ret;
+
+	stack = mmap(NULL, THREAD_STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return -1;
+	memset(&args, 0, sizeof(args));
+	args.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+		     CLONE_THREAD | CLONE_SYSVSEM;
+	args.stack = (uintptr_t)stack;
+	args.stack_size = THREAD_STACK_SIZE;
+	args.set_tid = (uintptr_t)&tid;
+	args.set_tid_size = 1;
+	ret = clone3_thread(&args, fn, arg);
+	if (ret < 0) {
+		munmap(stack, THREAD_STACK_SIZE);
+		errno = (int)-ret;
+		return -1;
+	}
+	return (pid_t)ret;
 }
 
 /* Creates a child as pid, or else (unless exact) as any pid, saying why. */

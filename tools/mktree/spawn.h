@@ -46,6 +46,18 @@ struct spawn {
 /* Like fork(), as pid (set_tid). */
 pid_t spawn_clone(pid_t pid);
 
+/*
+ * A new thread of the caller's process, as tid (set_tid), sharing its
+ * memory, files, fs context and handlers, on a stack of its own. It runs
+ * fn(arg) and ends its process (exit_group) with what fn returns. It has
+ * the caller's TLS: fn may only make system calls with spawn_syscall().
+ * Returns the tid, or -1 with errno set.
+ */
+pid_t spawn_thread(pid_t tid, long (*fn)(void *), void *arg);
+
+/* A system call that leaves errno alone: returns -errno on failure. */
+long spawn_syscall(long nr, long a, long b, long c);
+
 /* Creates the restarting process. Returns -1 after printing why. */
 int spawn_restart(const struct spawn_opts *o, struct spawn *sp);
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,12 +37,18 @@ struct tree {
 	int *next_sibling;	/* index of the next child of the same parent */
 	bool *before_setsid;	/* created before its parent calls setsid() */
 	uint32_t *by_pid;	/* the indexes, sorted by pid */
+	uint32_t nr_procs;	/* processes: the tasks that are no threads */
 	int ready[2];		/* the tasks report here */
 	int go[2][2];		/* and wait here for rounds 2 and 3 */
 	int image_fd;		/* what restart(2) reads */
 	int coord_fd;		/* the same open image, for mktree's restart(2) */
 	unsigned long flags;	/* restart(2) flags */
 };
+
+static bool is_thread(const struct ckpt_tree_task *e)
+{
+	return e->pid != e->tgid;
+}
 
 static bool leads_session(const struct ckpt_tree_task *e)
 {
@@ -101,12 +108,9 @@ static int check_supported(const struct tree *tr)
 	for (uint32_t i = 0; i < tr->n; i++) {
 		const struct ckpt_tree_task *e = &tr->t[i];
 
-		if (e->pid != e->tgid) {
-			fprintf(stderr, "%s: pid %d is a thread: restarting threads is not"
-				" supported yet\n", prog, e->pid);
-			return -1;
-		}
-		if (e->share_mm || e->share_files || e->share_fs || e->share_sighand) {
+		/* Threads share with their leader; the kernel checks how */
+		if (!is_thread(e) &&
+		    (e->share_mm || e->share_files || e->share_fs || e->share_sighand)) {
 			fprintf(stderr, "%s: pid %d shares state with another process:"
 				" not supported yet\n", prog, e->pid);
 			return -1;
@@ -141,6 +145,12 @@ static int plan_sessions(struct tree *tr)
 		const struct ckpt_tree_task *e = &tr->t[i];
 		int32_t want = e->flags & CKPT_TREE_SID_OUTSIDE ? 0 : e->sid;
 		int p = i ? find_pid(tr, e->ppid) : -1;
+
+		/* A thread is in its process's session, and follows it */
+		if (is_thread(e)) {
+			sid[i] = sid[i - 1];
+			continue;
+		}
 
 		if (p >= 0 && !leads_session(e) && want != sid[p]) {
 			if (leads_session(&tr->t[p]) && want == fork_sid[p])
@@ -192,9 +202,15 @@ static int plan(struct tree *tr)
 	}
 	for (uint32_t i = 0; i < tr->n; i++)
 		tr->first_child[i] = tr->next_sibling[i] = last_child[i] = -1;
+	tr->nr_procs = 1;
 	for (uint32_t i = 1; i < tr->n; i++) {
-		int p = find_pid(tr, tr->t[i].ppid);
+		int p;
 
+		/* The threads of a process follow it: its leader starts them */
+		if (is_thread(&tr->t[i]))
+			continue;
+		tr->nr_procs++;
+		p = find_pid(tr, tr->t[i].ppid);
 		if (p < 0) {
 			free(last_child);
 			fprintf(stderr, "%s: malformed image: the parent of pid %d is not in it\n",
@@ -270,6 +286,58 @@ static void create_children(struct tree *tr, uint32_t i, bool before)
 	}
 }
 
+/* What a thread mktree starts needs to join the restart */
+struct thread_start {
+	int image_fd;
+	unsigned long flags;	/* restart(2) flags */
+	unsigned long unshare;	/* CLONE_FILES, CLONE_FS: not its leader's */
+};
+
+/* In a new thread, on the leader's TLS: system calls only */
+static long thread_join(void *arg)
+{
+	const struct thread_start *ts = arg;
+
+	if (ts->unshare && spawn_syscall(__NR_unshare, (long)ts->unshare, 0, 0) < 0)
+		return 1;
+	spawn_syscall(__NR_restart, 0, ts->image_fd, (long)(RESTART_JOIN | ts->flags));
+	/* The coordinator says why, and the tree is being killed */
+	return 127;
+}
+
+/*
+ * Starts the threads of process i, which follow it in the tree, each
+ * joining the restart as soon as it runs. Their starting data stays
+ * allocated: the restored memory replaces it.
+ */
+static void create_threads(struct tree *tr, uint32_t i)
+{
+	const struct ckpt_tree_task *e = &tr->t[i];
+	struct thread_start *ts;
+	uint32_t n = 0;
+
+	while (i + 1 + n < tr->n && tr->t[i + 1 + n].tgid == e->pid)
+		n++;
+	if (!n)
+		return;
+	ts = calloc(n, sizeof(*ts));
+	if (!ts)
+		task_fail(tr, e, "out of memory");
+	for (uint32_t k = 0; k < n; k++) {
+		const struct ckpt_tree_task *t = &tr->t[i + 1 + k];
+
+		ts[k].image_fd = tr->image_fd;
+		ts[k].flags = tr->flags;
+		if (!t->share_files)
+			ts[k].unshare |= CLONE_FILES;
+		if (!t->share_fs)
+			ts[k].unshare |= CLONE_FS;
+		if (spawn_thread(t->pid, thread_join, &ts[k]) < 0)
+			task_fail(tr, e, "cannot create thread %d: %s", t->pid,
+				  errno == EEXIST ? "the tid is in use" : strerror(errno));
+	}
+}
+
 static __attribute__((noreturn)) void task_run(struct tree *tr, uint32_t i)
 {
 	const struct ckpt_tree_task *e = &tr->t[i];
@@ -296,6 +364,8 @@ static __attribute__((noreturn)) void task_run(struct tree *tr, uint32_t i)
 	if (!leads_group(e) && !(e->flags & CKPT_TREE_PGID_OUTSIDE) &&
 	    setpgid(0, e->pgid) < 0)
 		task_fail(tr, e, "setpgid to %d: %s", e->pgid, strerror(errno));
+	create_threads(tr, i);
+	report(tr, ROUND_OK);
 	close(tr->ready[1]);
 	close(tr->go[0][0]);
 	close(tr->go[1][0]);
@@ -318,7 +388,7 @@ static int round_wait(struct tree *tr, int round)
 	uint32_t done = 0;
 	char buf[256];
 
-	while (done < tr->n) {
+	while (done < tr->nr_procs) {
 		struct pollfd pfd = { .fd = tr->ready[0], .events = POLLIN };
 		ssize_t got;
 		int r;
@@ -331,8 +401,8 @@ static int round_wait(struct tree *tr, int round)
 				r ? strerror(errno) : "timed out", round + 1);
 			return -1;
 		}
-		got = ckpt_read(tr->ready[0], buf,
-				tr->n - done < sizeof(buf) ? tr->n - done : sizeof(buf));
+		got = ckpt_read(tr->ready[0], buf, tr->nr_procs - done < sizeof(buf) ?
+				tr->nr_procs - done : sizeof(buf));
 		if (got <= 0) {
 			fprintf(stderr, "%s: building the tree: its tasks are gone\n", prog);
 			return -1;
@@ -347,7 +417,7 @@ static int round_wait(struct tree *tr, int round)
 static int round_go(struct tree *tr, int round)
 {
 	char buf[4096];
-	uint32_t left = tr->n;
+	uint32_t left = tr->nr_procs;
 
 	memset(buf, ROUND_OK, sizeof(buf));
 	while (left) {
@@ -463,7 +533,8 @@ static int build(struct tree *tr, struct image *im, const struct tree_opts *o,
 		return -1;
 
 	if (round_wait(tr, 0) < 0 || round_go(tr, 0) < 0 ||
-	    round_wait(tr, 1) < 0 || round_go(tr, 1) < 0)
+	    round_wait(tr, 1) < 0 || round_go(tr, 1) < 0 ||
+	    round_wait(tr, 2) < 0)
 		return -1;
 	*root = spawn_task_pid(sp);
 	if (*root <= 0) {

@@ -24,7 +24,12 @@
  * every open file, CKPT_HDR_FD_TABLE, the CKPT_HDR_FILE records of files
  * that are only mapped, CKPT_HDR_MM and, for each of its nr_vmas areas, a
  * CKPT_HDR_VMA followed by CKPT_HDR_PAGES records holding its nr_pages
- * saved pages.
+ * saved pages. State a task shares with an earlier task of the tree (its
+ * entry's share_* fields) is that task's: it has no CKPT_HDR_FS,
+ * CKPT_HDR_SIGHAND, files and fd table, or memory records of its own. A
+ * thread other than its process's leader has no CKPT_HDR_RLIMITS, no
+ * second CKPT_HDR_SIGPENDING and no CKPT_HDR_ITIMERS: those are the
+ * process's, saved with the leader.
  *
  * Shared objects (files so far) are written once, the first time they are
  * met, in a record that carries a positive objref; later records refer to
