@@ -1,7 +1,8 @@
 #!/bin/sh
 # Extract the Debian 6.12 kernel source once under build/, apply the
 # patches/ series idempotently, and sync the repo's own kernel files into
-# the tree, keeping their timestamps so that an edit rebuilds one object.
+# the tree, copying only those that changed so that an edit rebuilds what
+# depends on it and nothing else.
 #
 # usage: prepare-tree.sh REPO KSRC
 set -eu
@@ -70,15 +71,18 @@ for name in "$@"; do
 	echo "$name" >> "$STATE/order"
 done
 
-# 3. The repo's own files: copy what differs, keep the repo's mtime, and
-#    drop files the repo no longer has from the directories it owns.
+# 3. The repo's own files: copy what differs (unchanged files keep their
+#    time, so an edit rebuilds one object), and drop files the repo no
+#    longer has from the directories it owns.
 cd "$REPO"
 OWNED_DIRS="checkpoint arch/x86/checkpoint Documentation/checkpoint"
 OWNED_FILES="include/linux/checkpoint.h include/uapi/linux/checkpoint.h"
 for f in $(find $OWNED_DIRS -type f) $OWNED_FILES; do
 	if ! cmp -s "$f" "$KSRC/$f"; then
 		mkdir -p "$KSRC/$(dirname "$f")"
-		cp -p "$f" "$KSRC/$f"
+		# the time of the copy: newer than whatever the old contents
+		# built, even if the repo's file was edited before that build
+		cp "$f" "$KSRC/$f"
 	fi
 done
 for d in $OWNED_DIRS; do
