@@ -5,45 +5,115 @@
  * The interval timers of the process (ITIMER_REAL, which alarm(2) also
  * uses, ITIMER_VIRTUAL and ITIMER_PROF) are saved as getitimer(2) reads
  * them, the time left and the interval, and armed again at restart as
- * setitimer(2) would: the time left counts from the restart. POSIX timers
- * are not saved yet: a process that has any is refused rather than
- * restarted without them.
+ * setitimer(2) would: the time left counts from the restart. Its POSIX
+ * timers likewise, as timer_gettime(2) reads them, with their id, clock,
+ * notification, signal, value, target thread and overrun; they are
+ * created again with the same ids. A POSIX timer of a CPU-time or alarm
+ * clock is refused.
  */
 #include <linux/checkpoint.h>
 #include <linux/errno.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
+#include <linux/pid.h>
+#include <linux/posix-timers.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/time.h>
 #include <uapi/linux/time.h>
 
-/* POSIX timers: refused until they can be saved */
+/**
+ * struct ckpt_rst_timers - the timers read at restart, set at the end
+ * @itimers: the CKPT_HDR_ITIMERS record
+ * @posix: the CKPT_HDR_POSIX_TIMERS record, NULL if the process had none
+ */
+struct ckpt_rst_timers {
+	struct ckpt_hdr_itimers itimers;
+	struct ckpt_hdr_posix_timers *posix;
+};
+
+static int cmp_timer_id(const void *a, const void *b)
+{
+	timer_t x = *(const timer_t *)a, y = *(const timer_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void checkpoint_posix_timer(struct ckpt_ctx *ctx,
+				   const struct posix_timer_state *st,
+				   struct ckpt_posix_timer *e)
+{
+	e->id = st->id;
+	e->clock = st->clock;
+	e->notify = st->notify;
+	e->signo = st->signo;
+	if (st->notify & SIGEV_THREAD_ID)
+		e->tid = pid_nr_ns(st->pid, ctx->pid_ns);
+	e->overrun = st->overrun;
+	e->value = (unsigned long)st->value.sival_ptr;
+	e->expires = timespec64_to_ns(&st->spec.it_value);
+	e->interval = timespec64_to_ns(&st->spec.it_interval);
+}
+
+/* The POSIX timers of @t's process, in a record if it has any */
 static int checkpoint_posix_timers(struct ckpt_ctx *ctx, struct task_struct *t)
 {
-	struct sighand_struct *sighand;
-	unsigned long flags;
-	bool any;
+	struct ckpt_hdr_posix_timers *h = NULL;
+	struct posix_timer_state st;
+	timer_t *ids = NULL;
+	int n, i, ret;
 
-	sighand = lock_task_sighand(t, &flags);
-	if (!sighand)
-		return -ESRCH;
-	any = !hlist_empty(&t->signal->posix_timers);
-	spin_unlock_irqrestore(&sighand->siglock, flags);
-	if (!any)
-		return 0;
-	ckpt_err(ctx, -EOPNOTSUPP, "pid %d: POSIX timers (not supported yet)",
-		 task_pid_vnr(t));
-	return -EOPNOTSUPP;
+	n = posix_timers_ids(t, NULL, 0);
+	if (n <= 0)
+		return n;
+	if (n > CKPT_POSIX_TIMERS_MAX) {
+		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: more than %u POSIX timers",
+			 ctx->task_pid, CKPT_POSIX_TIMERS_MAX);
+		return -EOPNOTSUPP;
+	}
+	ret = -ENOMEM;
+	ids = kvmalloc_array(n, sizeof(*ids), GFP_KERNEL);
+	h = kvzalloc(struct_size(h, timers, n), GFP_KERNEL);
+	if (!ids || !h)
+		goto out;
+	/* The process cannot run: its timers stay as they are */
+	ret = -EBUSY;
+	if (posix_timers_ids(t, ids, n) != n)
+		goto out;
+	sort(ids, n, sizeof(*ids), cmp_timer_id, NULL);
+	for (i = 0; i < n; i++) {
+		ret = posix_timer_save(t, ids[i], &st);
+		/* CPU-time clocks have negative ids (MAKE_PROCESS_CPUCLOCK) */
+		if (ret == -EOPNOTSUPP && st.clock < 0)
+			ckpt_err(ctx, ret, "pid %d: POSIX timer %d of a CPU-time clock (not supported)",
+				 ctx->task_pid, ids[i]);
+		else if (ret == -EOPNOTSUPP)
+			ckpt_err(ctx, ret, "pid %d: POSIX timer %d of clock %d (not supported)",
+				 ctx->task_pid, ids[i], st.clock);
+		if (ret)
+			goto out;
+		checkpoint_posix_timer(ctx, &st, &h->timers[i]);
+		put_pid(st.pid);
+	}
+	h->nr = n;
+	ret = ckpt_write_obj(ctx, &h->h, CKPT_HDR_POSIX_TIMERS,
+			     struct_size(h, timers, n));
+out:
+	kvfree(h);
+	kvfree(ids);
+	return ret;
 }
 
 /**
- * ckpt_checkpoint_timers() - save the interval timers of a task's process
+ * ckpt_checkpoint_timers() - save the timers of a task's process
  * @ctx: checkpoint context
  * @task: the task, stopped or current
  *
- * Refuses a process with POSIX timers.
+ * Refuses a POSIX timer of another clock than CLOCK_REALTIME,
+ * CLOCK_MONOTONIC and CLOCK_BOOTTIME.
  *
  * Return: 0 or a negative errno.
  */
@@ -55,9 +125,6 @@ int ckpt_checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *task)
 
 	BUILD_BUG_ON(ITIMER_REAL != 0 || ITIMER_VIRTUAL != 1 ||
 		     ITIMER_PROF != 2 || CKPT_ITIMER_NR != 3);
-	ret = checkpoint_posix_timers(ctx, task);
-	if (ret)
-		return ret;
 	for (which = 0; which < CKPT_ITIMER_NR; which++) {
 		ret = do_getitimer(task, which, &v);
 		if (ret)
@@ -65,24 +132,90 @@ int ckpt_checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *task)
 		h.timers[which].value = timespec64_to_ns(&v.it_value);
 		h.timers[which].interval = timespec64_to_ns(&v.it_interval);
 	}
-	return ckpt_write_obj(ctx, &h.h, CKPT_HDR_ITIMERS, sizeof(h));
+	ret = ckpt_write_obj(ctx, &h.h, CKPT_HDR_ITIMERS, sizeof(h));
+	if (!ret)
+		ret = checkpoint_posix_timers(ctx, task);
+	return ret;
+}
+
+#define CKPT_CLOCKS	(BIT(CLOCK_REALTIME) | BIT(CLOCK_MONOTONIC) | \
+			 BIT(CLOCK_BOOTTIME))
+
+/* One saved POSIX timer, @prev the id of the one before it or -1 */
+static bool restore_posix_timer_ok(struct ckpt_ctx *ctx,
+				   const struct ckpt_posix_timer *e, s64 prev)
+{
+	const struct ckpt_tree_task *self = &ctx->tree->tasks[ctx->cur];
+	int k;
+
+	if (e->id <= prev || e->clock < 0 || e->clock >= BITS_PER_LONG ||
+	    !(CKPT_CLOCKS & BIT(e->clock)) || e->overrun < 0 ||
+	    e->signo < 0 || e->signo > _NSIG ||
+	    e->expires > (u64)KTIME_MAX || e->interval > (u64)KTIME_MAX)
+		return false;
+	switch (e->notify) {
+	case SIGEV_NONE:
+		return !e->tid;
+	case SIGEV_SIGNAL:
+	case SIGEV_THREAD:
+		return e->signo && !e->tid;
+	case SIGEV_SIGNAL | SIGEV_THREAD_ID:
+		/* A thread of the process, in the tree */
+		k = ckpt_tree_index(ctx, e->tid);
+		return e->signo && k >= 0 && ctx->tree->tasks[k].tgid == self->pid;
+	default:
+		return false;
+	}
+}
+
+static int restore_posix_timers(struct ckpt_ctx *ctx, struct ckpt_rst_timers *rt)
+{
+	struct ckpt_hdr_posix_timers *h;
+	s64 prev = -1;
+	u32 i, type;
+	int ret;
+
+	ret = ckpt_peek_type(ctx, &type);
+	if (ret || type != CKPT_HDR_POSIX_TIMERS)
+		return ret;
+	h = ckpt_read_obj_alloc(ctx, CKPT_HDR_POSIX_TIMERS,
+				struct_size(h, timers, 1),
+				struct_size(h, timers, CKPT_POSIX_TIMERS_MAX));
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	rt->posix = h;
+	if (!h->nr || h->nr > CKPT_POSIX_TIMERS_MAX || h->__pad ||
+	    h->h.len != struct_size(h, timers, h->nr))
+		goto bad;
+	for (i = 0; i < h->nr; i++) {
+		if (!restore_posix_timer_ok(ctx, &h->timers[i], prev))
+			goto bad;
+		prev = h->timers[i].id;
+	}
+	return 0;
+bad:
+	ckpt_err(ctx, -EINVAL, "record %u: malformed POSIX timers",
+		 ctx->nr_records);
+	return -EINVAL;
 }
 
 /**
- * ckpt_restore_timers() - read and check the interval timers
+ * ckpt_restore_timers() - read and check the interval and POSIX timers
  * @ctx: restart context
  *
  * Return: 0, -EINVAL for a malformed record, or another negative errno.
  */
 int ckpt_restore_timers(struct ckpt_ctx *ctx)
 {
+	struct ckpt_rst_timers *rt;
 	struct ckpt_hdr_itimers *h;
 	int which, ret;
 
-	h = kzalloc(sizeof(*h), GFP_KERNEL);
-	if (!h)
+	rt = kzalloc(sizeof(*rt), GFP_KERNEL);
+	if (!rt)
 		return -ENOMEM;
-	ctx->rst_itimers = h;
+	ctx->rst_timers = rt;
+	h = &rt->itimers;
 	ret = ckpt_read_obj(ctx, &h->h, CKPT_HDR_ITIMERS, sizeof(*h));
 	if (ret)
 		return ret;
@@ -92,25 +225,61 @@ int ckpt_restore_timers(struct ckpt_ctx *ctx)
 		if (h->timers[which].value > (u64)KTIME_MAX ||
 		    h->timers[which].interval > (u64)KTIME_MAX)
 			goto bad;
-	return 0;
+	return restore_posix_timers(ctx, rt);
 bad:
 	ckpt_err(ctx, -EINVAL, "record %u: malformed interval timers",
 		 ctx->nr_records);
 	return -EINVAL;
 }
 
+/*
+ * The restarting process's own POSIX timers go, as exec deletes them;
+ * the image's are created with their ids and armed.
+ */
+static int commit_posix_timers(struct ckpt_ctx *ctx)
+{
+	const struct ckpt_hdr_posix_timers *h = ctx->rst_timers->posix;
+	pid_t self = ctx->tree->tasks[ctx->cur].pid;
+	struct posix_timer_state st;
+	u32 i;
+	int ret;
+
+	exit_itimers(current);
+	for (i = 0; h && i < h->nr; i++) {
+		const struct ckpt_posix_timer *e = &h->timers[i];
+
+		memset(&st, 0, sizeof(st));
+		st.id = e->id;
+		st.clock = e->clock;
+		st.notify = e->notify;
+		st.signo = e->signo;
+		st.value.sival_ptr = (void __user *)(unsigned long)e->value;
+		/* The leader may restart as another pid; its threads may not */
+		st.tid = e->tid == self ? task_pid_vnr(current) : e->tid;
+		st.overrun = e->overrun;
+		st.spec.it_value = ns_to_timespec64((s64)e->expires);
+		st.spec.it_interval = ns_to_timespec64((s64)e->interval);
+		ret = posix_timer_restore(&st);
+		if (ret) {
+			ckpt_err(ctx, ret, "cannot create POSIX timer %d", e->id);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /**
- * ckpt_commit_timers() - arm the interval timers of the image
+ * ckpt_commit_timers() - arm the interval and POSIX timers of the image
  * @ctx: restart context
  *
- * Every timer is set, so that a disarmed one in the image disarms the
- * restarting process's own.
+ * Every interval timer is set, so that a disarmed one in the image
+ * disarms the restarting process's own; its POSIX timers are deleted.
  *
  * Return: 0 or a negative errno.
  */
 int ckpt_commit_timers(struct ckpt_ctx *ctx)
 {
-	const struct ckpt_hdr_itimers *h = ctx->rst_itimers;
+	const struct ckpt_hdr_itimers *h = &ctx->rst_timers->itimers;
 	const struct ckpt_itimer *real;
 	struct itimerspec64 v;
 	int which, ret;
@@ -141,7 +310,7 @@ int ckpt_commit_timers(struct ckpt_ctx *ctx)
 		sig->it_real_incr = ns_to_ktime((s64)real->interval);
 		spin_unlock_irq(&sighand->siglock);
 	}
-	return 0;
+	return commit_posix_timers(ctx);
 }
 
 /**
@@ -150,6 +319,11 @@ int ckpt_commit_timers(struct ckpt_ctx *ctx)
  */
 void ckpt_cleanup_timers(struct ckpt_ctx *ctx)
 {
-	kfree(ctx->rst_itimers);
-	ctx->rst_itimers = NULL;
+	struct ckpt_rst_timers *rt = ctx->rst_timers;
+
+	if (!rt)
+		return;
+	kvfree(rt->posix);
+	kfree(rt);
+	ctx->rst_timers = NULL;
 }

@@ -21,7 +21,7 @@ struct ckpt_rst_signal;
 struct ckpt_rst_syscall;
 struct ckpt_rst_cpu;
 struct ckpt_rst_files;
-struct ckpt_hdr_itimers;
+struct ckpt_rst_timers;
 struct ckpt_hdr_tree;
 struct ckpt_tree_task;
 
@@ -76,7 +76,7 @@ enum ckpt_op {
  * @rst_syscall: restart: interrupted system call likewise
  * @rst_cpu: restart: CPU state likewise
  * @rst_files: restart: files and fd table likewise
- * @rst_itimers: restart: the interval timers likewise
+ * @rst_timers: restart: the interval and POSIX timers likewise
  * @err_errno: errno of the first error reported with ckpt_err()
  * @err_msg: message of that error, NUL-terminated, empty if none
  */
@@ -109,7 +109,7 @@ struct ckpt_ctx {
 	struct ckpt_rst_syscall *rst_syscall;
 	struct ckpt_rst_cpu *rst_cpu;
 	struct ckpt_rst_files *rst_files;
-	struct ckpt_hdr_itimers *rst_itimers;
+	struct ckpt_rst_timers *rst_timers;
 	int err_errno;
 	char err_msg[CKPT_ERROR_MSG_MAX];
 };

@@ -8,7 +8,7 @@
  * caller's); the pending signals of a target, in the two SIGPENDING
  * records of its image; its interval timers (alarm(2), setitimer(2)), in
  * the ITIMERS record after them; and the refusal of what cannot be saved
- * (threads, children, pipes, sockets, deleted files, POSIX timers,
+ * (running children, sockets, deleted files, CPU-time POSIX timers,
  * mlocked memory, tracing), which writes an error record naming the
  * resource and leaves the target as it was.
  */
@@ -1613,7 +1613,8 @@ static int hook_posix_timer(void *arg)
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_SIGNAL;
 	sev.sigev_signo = SIGUSR2;
-	if (timer_create(CLOCK_MONOTONIC, &sev, &tid))
+	/* A timer of CPU time: only hrtimer clocks are saved */
+	if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &tid))
 		return -1;
 	return timer_settime(tid, 0, &its, NULL);
 }
@@ -1704,14 +1705,15 @@ TEST_F(simple, refuse_mapped_deleted_file)
 		     "deleted", NULL);
 }
 
-TEST_F(simple, refuse_posix_timer)
+TEST_F(simple, refuse_cpu_clock_posix_timer)
 {
 	timer_t tid;
 
-	if (timer_create(CLOCK_MONOTONIC, NULL, &tid))
+	if (timer_create(CLOCK_PROCESS_CPUTIME_ID, NULL, &tid))
 		SKIP(return, "no POSIX timers: %s", strerror(errno));
 	timer_delete(tid);
-	refusal_case(_metadata, self, hook_posix_timer, NULL, EOPNOTSUPP, "timer", NULL);
+	refusal_case(_metadata, self, hook_posix_timer, NULL, EOPNOTSUPP, "POSIX timer",
+		     "CPU-time clock");
 }
 
 TEST_F(simple, refuse_mlocked_memory)

@@ -683,8 +683,13 @@ static inline void rs_check_image(struct __test_metadata *_metadata, int fd, lon
 				TH_LOG("ITIMERS record %u of %u bytes", nr, h.len);
 		}
 		if (h.type == CKPT_HDR_SYSCALL_RESTART) {
+			ASSERT_TRUE(prev == CKPT_HDR_ITIMERS || prev == CKPT_HDR_POSIX_TIMERS)
+				TH_LOG("SYSCALL_RESTART record %u after %s, not ITIMERS or"
+				       " POSIX_TIMERS", nr, ckpt_type_name(prev));
+		}
+		if (h.type == CKPT_HDR_POSIX_TIMERS) {
 			ASSERT_EQ((uint32_t)CKPT_HDR_ITIMERS, prev)
-				TH_LOG("SYSCALL_RESTART record %u after %s, not ITIMERS", nr,
+				TH_LOG("POSIX_TIMERS record %u after %s, not ITIMERS", nr,
 				       ckpt_type_name(prev));
 		}
 		prev2 = prev;

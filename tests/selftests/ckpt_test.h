@@ -1378,6 +1378,7 @@ static inline const char *ckpt_type_name(uint32_t type)
 	case CKPT_HDR_SIGNAL_TASK: return "SIGNAL_TASK";
 	case CKPT_HDR_SIGPENDING: return "SIGPENDING";
 	case CKPT_HDR_ITIMERS: return "ITIMERS";
+	case CKPT_HDR_POSIX_TIMERS: return "POSIX_TIMERS";
 	}
 	return "unknown";
 }

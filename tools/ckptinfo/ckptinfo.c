@@ -92,6 +92,9 @@ static void print_task(FILE *out, const struct ckpt_state *st)
 	if (nr_timers)
 		fprintf(out, ", %" PRIu32 " armed timer%s", nr_timers,
 			nr_timers == 1 ? "" : "s");
+	if (t->nr_posix_timers)
+		fprintf(out, ", %" PRIu32 " POSIX timer%s", t->nr_posix_timers,
+			t->nr_posix_timers == 1 ? "" : "s");
 	if (ckpt_state_task_pending(st, why, sizeof(why)))
 		fprintf(out, ", incomplete: %s", why);
 	putc('\n', out);

@@ -123,6 +123,11 @@ int ckpt_track_itimers(struct ckpt_state *st, const void *rec, uint32_t len, cha
 		       size_t size);
 void ckpt_print_itimers(FILE *out, const void *rec, uint32_t len,
 			const struct ckpt_state *st);
+int ckpt_check_posix_timers(const void *rec, uint32_t len, char *why, size_t size);
+int ckpt_track_posix_timers(struct ckpt_state *st, const void *rec, uint32_t len,
+			    char *why, size_t size);
+void ckpt_print_posix_timers(FILE *out, const void *rec, uint32_t len,
+			     const struct ckpt_state *st);
 
 /* ckpt_rec_x86.c */
 int ckpt_check_cpu_x86_64(const void *rec, uint32_t len, char *why, size_t size);

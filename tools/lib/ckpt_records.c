@@ -357,6 +357,9 @@ static void print_trailer(FILE *out, const void *rec, uint32_t len,
 #define SIGPEND_MIN_LEN	sizeof(struct ckpt_hdr_sigpending)
 #define SIGPEND_MAX_LEN	(SIGPEND_MIN_LEN + CKPT_SIGPENDING_MAX * sizeof(struct ckpt_siginfo))
 #define ITIMERS_LEN	sizeof(struct ckpt_hdr_itimers)
+#define PTIMERS_MIN_LEN	(sizeof(struct ckpt_hdr_posix_timers) + sizeof(struct ckpt_posix_timer))
+#define PTIMERS_MAX_LEN	(sizeof(struct ckpt_hdr_posix_timers) + \
+			 CKPT_POSIX_TIMERS_MAX * sizeof(struct ckpt_posix_timer))
 #define CPU_LEN		sizeof(struct ckpt_hdr_cpu_x86_64)
 #define XSTATE_MIN_LEN	(sizeof(struct ckpt_hdr) + CKPT_XSAVE_MIN_SIZE)
 #define FILE_MIN_LEN	(sizeof(struct ckpt_hdr_file) + 2)		/* "/" */
@@ -411,8 +414,11 @@ static const struct ckpt_rec_type rec_types[] = {
 	{ CKPT_HDR_ITIMERS,         "ITIMERS",         ITIMERS_LEN,   ITIMERS_LEN,
 	  AFTER(CKPT_HDR_SIGPENDING),
 	  ckpt_check_itimers, ckpt_track_itimers, ckpt_print_itimers },
-	{ CKPT_HDR_SYSCALL_RESTART, "SYSCALL_RESTART", RESTART_LEN,   RESTART_LEN,
+	{ CKPT_HDR_POSIX_TIMERS,    "POSIX_TIMERS",    PTIMERS_MIN_LEN, PTIMERS_MAX_LEN,
 	  AFTER(CKPT_HDR_ITIMERS),
+	  ckpt_check_posix_timers, ckpt_track_posix_timers, ckpt_print_posix_timers },
+	{ CKPT_HDR_SYSCALL_RESTART, "SYSCALL_RESTART", RESTART_LEN,   RESTART_LEN,
+	  AFTER(CKPT_HDR_ITIMERS, CKPT_HDR_POSIX_TIMERS, CKPT_HDR_SIGPENDING),
 	  ckpt_check_syscall_restart, NULL, ckpt_print_syscall_restart },
 	{ CKPT_HDR_CPU_X86_64,      "CPU_X86_64",      CPU_LEN,       CPU_LEN,
 	  AFTER(CKPT_HDR_SYSCALL_RESTART),

@@ -120,6 +120,8 @@ struct ckpt_siginfo_fields {
 void ckpt_decode_siginfo(const void *rec, uint32_t i, struct ckpt_siginfo_fields *f);
 
 void ckpt_decode_itimers(const void *rec, struct ckpt_hdr_itimers *t);
+void ckpt_decode_posix_timers(const void *rec, struct ckpt_hdr_posix_timers *h);
+void ckpt_decode_posix_timer(const void *rec, uint32_t i, struct ckpt_posix_timer *e);
 
 void ckpt_decode_cpu_x86_64(const void *rec, struct ckpt_hdr_cpu_x86_64 *c);
 

@@ -52,6 +52,7 @@ void ckpt_state_task_begin(struct ckpt_state *st)
 	if (!e->thread) {
 		p[n++] = CKPT_HDR_SIGPENDING;
 		p[n++] = CKPT_HDR_ITIMERS;
+		p[n++] = CKPT_HDR_POSIX_TIMERS | CKPT_PREFIX_OPTIONAL;
 	}
 	p[n++] = CKPT_HDR_SYSCALL_RESTART;
 	p[n++] = CKPT_HDR_CPU_X86_64;
@@ -63,6 +64,25 @@ void ckpt_state_task_begin(struct ckpt_state *st)
 static bool in_prefix(const struct ckpt_state *st)
 {
 	return st->prefix_pos < st->prefix_len;
+}
+
+/* The type of the next record up to XSTATE, and whether it may be left out */
+static uint32_t prefix_next(const struct ckpt_state *st, bool *optional)
+{
+	uint32_t step = st->prefix[st->prefix_pos];
+
+	if (optional)
+		*optional = step & CKPT_PREFIX_OPTIONAL;
+	return step & ~CKPT_PREFIX_OPTIONAL;
+}
+
+/* Passes the optional records up to XSTATE that a record of type leaves out */
+static void prefix_skip(struct ckpt_state *st, uint32_t type)
+{
+	bool optional;
+
+	while (in_prefix(st) && prefix_next(st, &optional) != type && optional)
+		st->prefix_pos++;
 }
 
 /*
@@ -100,11 +120,8 @@ static void add_expected(const struct ckpt_rec_type *rt, void *arg)
 
 	if (!rt->in_task)
 		return;
-	if (in_prefix(e->st) ? rt->type != e->st->prefix[e->st->prefix_pos] :
-	    !counts_allow(e->st, rt->type))
+	if (!counts_allow(e->st, rt->type))
 		return;
-	if (in_prefix(e->st) && rt->type == CKPT_HDR_SIGPENDING && e->n)
-		return;	/* once, not for each row it may follow */
 	for (i = 0; i < CKPT_REC_AFTER_MAX; i++) {
 		if (rt->after[i] && rt->after[i] == e->st->last) {
 			len = strlen(e->buf);
@@ -123,7 +140,11 @@ bool ckpt_state_task_pending(const struct ckpt_state *st, char *why, size_t size
 	if (!st->in_task)
 		return false;
 	if (in_prefix(st)) {
-		snprintf(why, size, "expected %s", type_name(st->prefix[st->prefix_pos]));
+		bool optional;
+		uint32_t next = prefix_next(st, &optional);
+
+		snprintf(why, size, "expected %s%s", type_name(next),
+			 optional ? " or what follows it" : "");
 		return true;
 	}
 	if ((st->cur.own_mm && !st->have_mm) ||
@@ -163,10 +184,10 @@ static int check_order(const struct ckpt_state *st, const struct ckpt_rec_type *
 		return ckpt_bad(why, size,
 				"outside the state of a task (a TASK record comes first)");
 	if (in_prefix(st)) {
-		if (rt->type == st->prefix[st->prefix_pos])
+		if (rt->type == prefix_next(st, NULL))
 			return 0;
 		return ckpt_bad(why, size, "misplaced after %s: expected %s",
-				type_name(st->last), type_name(st->prefix[st->prefix_pos]));
+				type_name(st->last), type_name(prefix_next(st, NULL)));
 	}
 	for (i = 0; i < CKPT_REC_AFTER_MAX; i++)
 		if (rt->after[i] && rt->after[i] == st->last &&
@@ -186,6 +207,8 @@ int ckpt_state_add(struct ckpt_state *st, const struct ckpt_record *rec, char *w
 
 	if (!rt)
 		return 0;
+	if (rt->in_task && rt->type != CKPT_HDR_TASK)
+		prefix_skip(st, rt->type);
 	if (rt->in_task && check_order(st, rt, why, size) < 0)
 		return -1;
 	if (rt->track && rt->track(st, rec->data, rec->len, why, size) < 0)

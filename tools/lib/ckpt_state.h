@@ -7,13 +7,14 @@
  *   CHECKPOINT_SUBTREE is the one of a pid namespace (CKPT_TREE_CONTAINER);
  * - the state of a task comes in the order of the uapi header: TASK,
  *   CREDS, RLIMITS, FS, SIGHAND, SIGNAL_TASK, two SIGPENDING (the task's
- *   queue, then the process's), ITIMERS, SYSCALL_RESTART, CPU_X86_64,
+ *   queue, then the process's), ITIMERS, POSIX_TIMERS if the process has
+ *   any, SYSCALL_RESTART, CPU_X86_64,
  *   XSTATE, FILE records, FD_TABLE, FILE records (a PIPE record may come
  *   right before any of them), MM, then nr_vmas times a VMA and PAGES
  *   records holding exactly its nr_pages pages, inside it and in
  *   increasing address order; without what the tree says the task shares
- *   with an earlier one: a thread has no RLIMITS, second SIGPENDING or
- *   ITIMERS, and no MM, and FS, SIGHAND and the files come only with the
+ *   with an earlier one: a thread has no RLIMITS, second SIGPENDING,
+ *   ITIMERS or POSIX_TIMERS, and no MM, and FS, SIGHAND and the files come only with the
  *   first task that holds them; a task is complete before the next
  *   TASK or the trailer, the first task is the header's root_pid, and
  *   there is one TASK record per task of the tree but its zombies, in its
@@ -65,7 +66,9 @@ struct ckpt_tree_info {
 };
 
 /* Most records a task's state begins with: TASK's followers to XSTATE */
-#define CKPT_TASK_PREFIX_MAX	11
+#define CKPT_TASK_PREFIX_MAX	12
+/* In ckpt_state.prefix: a record that may be left out */
+#define CKPT_PREFIX_OPTIONAL	0x80000000u
 
 /* Counts of one task's state */
 struct ckpt_task_info {
@@ -79,6 +82,7 @@ struct ckpt_task_info {
 	uint64_t nr_pages;
 	uint64_t sigpending;		/* signals pending on it or its process */
 	uint32_t nr_itimers_armed;	/* interval timers of its process armed */
+	uint32_t nr_posix_timers;	/* POSIX timers of its process */
 };
 
 struct ckpt_state {

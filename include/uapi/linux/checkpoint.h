@@ -19,7 +19,8 @@
  * The state of one task is, in this order: CKPT_HDR_TASK, CKPT_HDR_CREDS,
  * CKPT_HDR_RLIMITS, CKPT_HDR_FS, CKPT_HDR_SIGHAND, CKPT_HDR_SIGNAL_TASK,
  * two CKPT_HDR_SIGPENDING (the task's queue, then the process's),
- * CKPT_HDR_ITIMERS, CKPT_HDR_SYSCALL_RESTART, the architecture's CPU records (x86_64:
+ * CKPT_HDR_ITIMERS, CKPT_HDR_POSIX_TIMERS if the process has any,
+ * CKPT_HDR_SYSCALL_RESTART, the architecture's CPU records (x86_64:
  * CKPT_HDR_CPU_X86_64 then CKPT_HDR_XSTATE), the CKPT_HDR_FILE records of
  * every open file, CKPT_HDR_FD_TABLE, the CKPT_HDR_FILE records of files
  * that are only mapped, CKPT_HDR_MM and, for each of its nr_vmas areas, a
@@ -28,8 +29,8 @@
  * entry's share_* fields) is that task's: it has no CKPT_HDR_FS,
  * CKPT_HDR_SIGHAND, files and fd table, or memory records of its own. A
  * thread other than its process's leader has no CKPT_HDR_RLIMITS, no
- * second CKPT_HDR_SIGPENDING and no CKPT_HDR_ITIMERS: those are the
- * process's, saved with the leader.
+ * second CKPT_HDR_SIGPENDING, no CKPT_HDR_ITIMERS and no
+ * CKPT_HDR_POSIX_TIMERS: those are the process's, saved with the leader.
  *
  * Shared objects (files so far) are written once, the first time they are
  * met, in a record that carries a positive objref; later records refer to
@@ -124,6 +125,7 @@ enum ckpt_hdr_type {
 
 	/* 600-699: timers */
 	CKPT_HDR_ITIMERS = 600,		/* struct ckpt_hdr_itimers */
+	CKPT_HDR_POSIX_TIMERS = 601,	/* struct ckpt_hdr_posix_timers + timers */
 
 	CKPT_HDR_TYPE_MAX
 };
@@ -890,6 +892,49 @@ struct ckpt_hdr_itimers {
 	__u32 nr;
 	__u32 __pad;
 	struct ckpt_itimer timers[CKPT_ITIMER_NR];
+};
+
+/* Most POSIX timers a CKPT_HDR_POSIX_TIMERS record holds */
+#define CKPT_POSIX_TIMERS_MAX	32768
+
+/**
+ * struct ckpt_posix_timer - one POSIX timer of the process
+ * @id: its id, as timer_create(2) returned it
+ * @clock: CLOCK_REALTIME, CLOCK_MONOTONIC or CLOCK_BOOTTIME
+ * @notify: its sigev_notify: SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD or
+ *	SIGEV_SIGNAL | SIGEV_THREAD_ID
+ * @signo: the signal it sends
+ * @tid: for SIGEV_THREAD_ID, the thread it signals (its pid in the pid
+ *	namespace of the tree's pids), else 0
+ * @overrun: what timer_getoverrun(2) returns
+ * @value: the value it sends with its signal (sigev_value)
+ * @expires: nanoseconds until it fires, 0 if it is disarmed
+ * @interval: nanoseconds between firings after the first, 0 for one shot
+ */
+struct ckpt_posix_timer {
+	__s32 id;
+	__s32 clock;
+	__s32 notify;
+	__s32 signo;
+	__s32 tid;
+	__s32 overrun;
+	__u64 value;
+	__u64 expires;
+	__u64 interval;
+};
+
+/**
+ * struct ckpt_hdr_posix_timers - the POSIX timers of the process
+ * @h: record header (CKPT_HDR_POSIX_TIMERS)
+ * @nr: number of timers that follow, at least 1
+ * @__pad: zero
+ * @timers: the timers, in increasing order of id
+ */
+struct ckpt_hdr_posix_timers {
+	struct ckpt_hdr h;
+	__u32 nr;
+	__u32 __pad;
+	struct ckpt_posix_timer timers[];
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_H */
