@@ -25,6 +25,7 @@ fi
 # Word splitting of $MIB and $CRIU is wanted
 # shellcheck disable=SC2086
 /bench/ckpt_bench -r 5 $CRIU $MIB || exit 1
-# A tree of 100 processes, restarted by mktree
-/bench/ckpt_bench -r 5 -t 100 || exit 1
+# A tree of 100 processes and a process of 64 threads, restarted by mktree
+# shellcheck disable=SC2086
+/bench/ckpt_bench -r 5 $CRIU -t 100 -T 64 || exit 1
 echo "bench: done"

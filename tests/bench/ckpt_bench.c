@@ -23,13 +23,17 @@
  * With -c CRIU, the same workload is also dumped and restored by CRIU
  * (`criu dump`, then `criu restore -d`, images in DIR), timed from the
  * command's start to the dump's end and to the restored workload's first
- * instruction, so CRIU's figures include starting the criu binary.
+ * instruction, so CRIU's figures include starting the criu binary. The
+ * trees and the threaded process likewise, timed until `criu restore -d`
+ * returns, as mktree -d is.
  *
  * With -t NPROC, a tree of NPROC processes (ten children each, three
  * levels for 100), each with a few touched pages, stops itself and is
  * checkpointed as a subtree; it is killed and restarted by mktree -d, timed
  * until mktree returns, when the kernel has restored every process; then
- * every process must be back with its pid.
+ * every process must be back with its pid. With -T NTHREADS, the same for
+ * one process of NTHREADS threads, each with some stack of its own: every
+ * thread must be back with its tid.
  *
  * Every figure is the median of REPEAT runs (3 by default). The output is
  * one line per size, "bench: memory ...", and with -c one "bench: criu
@@ -40,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -476,17 +481,15 @@ static double criu_dump(pid_t pid, off_t *size)
 }
 
 /*
- * criu restore of the dumped workload, as a child of this process (-S):
- * seconds from the command's start to the moment the workload ran again.
+ * criu restore -d of what bench-criu holds, as a child of this process
+ * (-S): returns the pid of the restored root once criu returned, *t0 when
+ * the command started.
  */
-static double criu_restore(size_t bytes)
+static pid_t criu_restore_run(double *t0)
 {
-	char images[512], log[512], pidfile[512], line[128] = "";
+	char images[512], log[512], pidfile[512];
 	char *args[] = { "-D", images, "--shell-job", "-d", "-S",
 			 "--pidfile", pidfile, NULL };
-	double t0, resumed;
-	int status, fd;
-	long bad;
 	pid_t pid;
 	FILE *f;
 
@@ -495,12 +498,29 @@ static double criu_restore(size_t bytes)
 	tmp_path(pidfile, sizeof(pidfile), "bench-criu.pid");
 	unlink(pidfile);
 
-	t0 = now();
+	*t0 = now();
 	run_criu("restore", log, args);
 	f = fopen(pidfile, "r");
 	if (!f || fscanf(f, "%d", &pid) != 1)
 		fail("criu restore left no pid in %s", pidfile);
 	fclose(f);
+	unlink(pidfile);
+	return pid;
+}
+
+/*
+ * criu restore of the dumped workload: seconds from the command's start
+ * to the moment the workload ran again.
+ */
+static double criu_restore(size_t bytes)
+{
+	char line[128] = "";
+	double t0, resumed;
+	int status, fd;
+	long bad;
+	pid_t pid;
+
+	pid = criu_restore_run(&t0);
 	/* A workload dumped stopped comes back stopped */
 	kill(pid, SIGCONT);
 	if (waitpid(pid, &status, 0) != pid)
@@ -514,7 +534,6 @@ static double criu_restore(size_t bytes)
 	    sscanf(line, "%lf %ld", &resumed, &bad) != 2 || bad >= 0)
 		fail("the workload restored by criu reported \"%s\"", line);
 	close(fd);
-	unlink(pidfile);
 	return resumed - t0;
 }
 
@@ -659,8 +678,52 @@ static void tree_wait_stopped(const pid_t *slots, int nr, const char *what)
 	}
 }
 
-/* The tree, stopped; @slots (shared memory) gets every pid */
-static pid_t spawn_tree(pid_t *slots, int nr)
+/* The thread of a process that runs thread_node() */
+static void *thread_main(void *arg)
+{
+	pid_t *slot = arg;
+	char mem[TREE_PAGES / 4 * PAGE];
+
+	/* Some stack of its own that the image must hold */
+	memset(mem, (int)(uintptr_t)slot, sizeof(mem));
+	__asm__ volatile("" : : "r"(mem) : "memory");
+	__atomic_store_n(slot, gettid(), __ATOMIC_SEQ_CST);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/*
+ * A process of @nr threads: it touches some memory, starts the other
+ * @nr - 1, which note their tids in @slots, notes its pid in @slots[0]
+ * once they all did, and stops; a restarted one stops again.
+ */
+static void __attribute__((noreturn)) thread_node(pid_t *slots, int i, int nr)
+{
+	char *mem = map_anon(TREE_PAGES * PAGE);
+	pthread_t th;
+
+	(void)i;
+	for (size_t p = 0; p < TREE_PAGES; p++)
+		mem[p * PAGE] = (char)p;
+	for (int t = 1; t < nr; t++)
+		if (pthread_create(&th, NULL, thread_main, &slots[t]))
+			_exit(1);
+	for (int t = 1; t < nr; t++)
+		while (!__atomic_load_n(&slots[t], __ATOMIC_SEQ_CST))
+			usleep(1000);
+	__atomic_store_n(&slots[0], getpid(), __ATOMIC_SEQ_CST);
+	raise(SIGSTOP);
+	for (;;)
+		pause();
+}
+
+/*
+ * The tree (@node is tree_node) or the threaded process (thread_node),
+ * stopped; @slots (shared memory) gets every pid or tid
+ */
+static pid_t spawn_tree(pid_t *slots, int nr,
+			void (*node)(pid_t *slots, int i, int nr))
 {
 	pid_t root;
 
@@ -677,7 +740,9 @@ static pid_t spawn_tree(pid_t *slots, int nr)
 			_exit(1);
 		for (int fd = 3; fd < 1024; fd++)
 			close(fd);
-		tree_node(slots, 0, nr);
+		/* A session of its own: CRIU dumps only a tree that leads its session */
+		setsid();
+		node(slots, 0, nr);
 	}
 	tree_wait_stopped(slots, nr, "before the checkpoint");
 	return root;
@@ -741,12 +806,31 @@ static double tree_restart(const pid_t *slots, int nr)
 	return t;
 }
 
-static void bench_tree(int nr, int repeat)
+/*
+ * criu restore -d of the dumped tree: seconds until it returns, the tree
+ * restored; then every pid must be back, stopped as it was
+ */
+static double criu_restore_tree(const pid_t *slots, int nr)
+{
+	double t0, t;
+	pid_t pid;
+
+	pid = criu_restore_run(&t0);
+	t = now() - t0;
+	if (pid != slots[0])
+		fail("criu restored the tree as pid %d, not %d", pid, slots[0]);
+	tree_wait_stopped(slots, nr, "after criu restore");
+	return t;
+}
+
+/* A tree of @nr processes (threads: one process of @nr threads) */
+static void bench_tree(int nr, bool threads, int repeat)
 {
 	double ckpt[MAX_REPEAT], rst[MAX_REPEAT], t_ckpt, t_rst;
+	double cdump[MAX_REPEAT], crst[MAX_REPEAT], t_cdump, t_crst;
 	pid_t *slots = mmap(NULL, nr * sizeof(pid_t), PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	off_t image = 0;
+	off_t image = 0, criu_image = 0;
 
 	if (slots == MAP_FAILED)
 		fail("mmap: %s", strerror(errno));
@@ -755,33 +839,55 @@ static void bench_tree(int nr, int repeat)
 		fail("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 
 	for (int i = 0; i < repeat; i++) {
-		pid_t root = spawn_tree(slots, nr);
+		pid_t root = spawn_tree(slots, nr, threads ? thread_node : tree_node);
 
 		ckpt[i] = do_checkpoint(root, &image);
 		tree_kill(slots, nr, root);
 		rst[i] = tree_restart(slots, nr);
+		tree_kill(slots, nr, 0);
+
+		if (!criu)
+			continue;
+		root = spawn_tree(slots, nr, threads ? thread_node : tree_node);
+		cdump[i] = criu_dump(root, &criu_image);
+		tree_kill(slots, nr, root);
+		crst[i] = criu_restore_tree(slots, nr);
 		tree_kill(slots, nr, 0);
 	}
 	unlink_tmp("bench-image");
 	munmap(slots, nr * sizeof(pid_t));
 	t_ckpt = median(ckpt, repeat);
 	t_rst = median(rst, repeat);
-	printf("bench: tree   %5d processes  image %7.1f MiB  "
-	       "checkpoint %7.3f s (%.2f ms a process, the time the tree is stopped for it)  "
-	       "restart with mktree %7.3f s (%.2f ms a process)\n",
-	       nr, (double)image / MIB, t_ckpt, 1000 * t_ckpt / nr,
-	       t_rst, 1000 * t_rst / nr);
+	printf("bench: %s %5d %s  image %7.1f MiB  "
+	       "checkpoint %7.3f s (%.2f ms a %s, the time the %s is stopped for it)  "
+	       "restart with mktree %7.3f s (%.2f ms a %s)\n",
+	       threads ? "threads" : "tree   ", nr, threads ? "threads  " : "processes",
+	       (double)image / MIB, t_ckpt, 1000 * t_ckpt / nr,
+	       threads ? "thread" : "process", threads ? "process" : "tree",
+	       t_rst, 1000 * t_rst / nr, threads ? "thread" : "process");
+	if (criu) {
+		t_cdump = median(cdump, repeat);
+		t_crst = median(crst, repeat);
+		printf("bench: criu   %5d %s  images %6.1f MiB  dump %7.3f s (checkpoint"
+		       " %.2fx as fast)  restore %7.3f s (restart %.2fx as fast)\n",
+		       nr, threads ? "threads  " : "processes", (double)criu_image / MIB,
+		       t_cdump, t_cdump / t_ckpt, t_crst, t_crst / t_rst);
+		criu_cleanup();
+	}
 	fflush(stdout);
 }
 
 int main(int argc, char **argv)
 {
-	int repeat = 3, opt, tree = 0;
+	int repeat = 3, opt, tree = 0, threads = 0;
 
-	while ((opt = getopt(argc, argv, "r:d:c:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:d:c:t:T:")) != -1) {
 		switch (opt) {
 		case 't':
 			tree = atoi(optarg);
+			break;
+		case 'T':
+			threads = atoi(optarg);
 			break;
 		case 'r':
 			repeat = atoi(optarg);
@@ -796,8 +902,8 @@ int main(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if ((optind == argc && !tree) || repeat < 1 || repeat > MAX_REPEAT ||
-	    tree < 0)
+	if ((optind == argc && !tree && !threads) || repeat < 1 ||
+	    repeat > MAX_REPEAT || tree < 0 || threads < 0)
 		goto usage;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -811,10 +917,12 @@ int main(int argc, char **argv)
 		bench_memory(mib, repeat);
 	}
 	if (tree)
-		bench_tree(tree, repeat);
+		bench_tree(tree, false, repeat);
+	if (threads)
+		bench_tree(threads, true, repeat);
 	return 0;
 usage:
-	fprintf(stderr, "usage: %s [-r REPEAT(1-%d)] [-d DIR] [-c CRIU] [-t NPROC] MIB...\n",
-		argv[0], MAX_REPEAT);
+	fprintf(stderr, "usage: %s [-r REPEAT(1-%d)] [-d DIR] [-c CRIU] [-t NPROC] [-T NTHREADS]"
+		" MIB...\n", argv[0], MAX_REPEAT);
 	return 2;
 }
