@@ -538,10 +538,22 @@ static long tree_restore(struct ckpt_tree_restart *r, unsigned int i)
 
 static void tree_block_signals(void)
 {
+	struct sighand_struct *sighand;
 	sigset_t all;
 
 	sigfillset(&all);
 	set_current_blocked(&all);
+	/*
+	 * What is pending on it is the builder's, not the image's: dropped
+	 * now, not at its turn, which would drop a signal that a restored
+	 * timer sent it meanwhile. A kill stays.
+	 */
+	sighand = rcu_dereference_protected(current->sighand, 1);
+	spin_lock_irq(&sighand->siglock);
+	if (!fatal_signal_pending(current))
+		flush_sigqueue(&current->pending);
+	recalc_sigpending();
+	spin_unlock_irq(&sighand->siglock);
 }
 
 /**

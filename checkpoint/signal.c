@@ -191,10 +191,13 @@ int ckpt_commit_signals(struct ckpt_ctx *ctx)
 	}
 	/*
 	 * The caller's own pending signals are not the image's; a kill stays.
+	 * A task of a tree dropped its own when it joined (coordinator.c):
+	 * since then only the restored process's timers may have queued any.
 	 * The process's are its leader's to replace, before its threads.
 	 */
 	if (!fatal_signal_pending(t)) {
-		flush_sigqueue(&t->pending);
+		if (!(ctx->flags & RESTART_COORDINATE))
+			flush_sigqueue(&t->pending);
 		if (rs->pending[CKPT_SIGPENDING_SHARED])
 			flush_sigqueue(&t->signal->shared_pending);
 		recalc_sigpending();

@@ -162,7 +162,7 @@ SYSCALL_DEFINE3(checkpoint, pid_t, pid, int, fd, unsigned long, flags)
 		ret = 0;
 	/* A leader gone before its threads: the image says why it is refused */
 	if (ret == -ESRCH && thread_group_leader(task) && get_nr_threads(task) > 1)
-		ret = 0;
+		ret = ptrace_may_access(task, PTRACE_MODE_ATTACH_REALCREDS) ? 0 : -EPERM;
 	if (ret)
 		goto out_task;
 

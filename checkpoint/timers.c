@@ -42,6 +42,19 @@ static int cmp_timer_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Whether the thread a SIGEV_THREAD_ID timer signals is one of @t's */
+static bool checkpoint_timer_target_ok(struct task_struct *t, struct pid *pid)
+{
+	struct task_struct *target;
+	bool ok;
+
+	rcu_read_lock();
+	target = pid_task(pid, PIDTYPE_PID);
+	ok = target && same_thread_group(target, t) && !target->exit_state;
+	rcu_read_unlock();
+	return ok;
+}
+
 static void checkpoint_posix_timer(struct ckpt_ctx *ctx,
 				   const struct posix_timer_state *st,
 				   struct ckpt_posix_timer *e)
@@ -49,7 +62,8 @@ static void checkpoint_posix_timer(struct ckpt_ctx *ctx,
 	e->id = st->id;
 	e->clock = st->clock;
 	e->notify = st->notify;
-	e->signo = st->signo;
+	/* Whatever timer_create(2) was given: a SIGEV_NONE timer sends none */
+	e->signo = st->notify == SIGEV_NONE ? 0 : st->signo;
 	if (st->notify & SIGEV_THREAD_ID)
 		e->tid = pid_nr_ns(st->pid, ctx->pid_ns);
 	e->overrun = st->overrun;
@@ -95,8 +109,19 @@ static int checkpoint_posix_timers(struct ckpt_ctx *ctx, struct task_struct *t)
 				 ctx->task_pid, ids[i], st.clock);
 		if (ret)
 			goto out;
-		checkpoint_posix_timer(ctx, &st, &h->timers[i]);
+		/* A thread that exited is no longer signalled, nor in the image */
+		if (st.notify & SIGEV_THREAD_ID &&
+		    !checkpoint_timer_target_ok(t, st.pid)) {
+			ckpt_err(ctx, -EOPNOTSUPP,
+				 "pid %d: POSIX timer %d signals a thread that exited",
+				 ctx->task_pid, ids[i]);
+			ret = -EOPNOTSUPP;
+		} else {
+			checkpoint_posix_timer(ctx, &st, &h->timers[i]);
+		}
 		put_pid(st.pid);
+		if (ret)
+			goto out;
 	}
 	h->nr = n;
 	ret = ckpt_write_obj(ctx, &h->h, CKPT_HDR_POSIX_TIMERS,

@@ -243,7 +243,8 @@ static pid_t tree_container_stray(struct ckpt_ctx *ctx)
 
 /*
  * A process whose leader exited while its other threads run on has a
- * zombie leader in the tree, which restart cannot rebuild: refused.
+ * zombie leader in the tree, which restart cannot rebuild: refused, as
+ * is a thread that exited and that a tracer has not reaped.
  */
 static int tree_supported(struct ckpt_ctx *ctx)
 {
@@ -256,6 +257,12 @@ static int tree_supported(struct ckpt_ctx *ctx)
 		    get_nr_threads(t) > 1) {
 			ckpt_err(ctx, -EOPNOTSUPP,
 				 "pid %d: its leader exited, its other threads run on",
+				 task_pid_vnr(t));
+			return -EOPNOTSUPP;
+		}
+		/* Only a tracer keeps an exited thread from being reaped */
+		if (ckpt_tree_is_zombie(t) && !thread_group_leader(t)) {
+			ckpt_err(ctx, -EOPNOTSUPP, "thread %d: exited, not reaped",
 				 task_pid_vnr(t));
 			return -EOPNOTSUPP;
 		}

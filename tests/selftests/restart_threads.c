@@ -9,6 +9,8 @@
  *    of shared memory, with a signal of its own blocked and queued to it
  *    with a value, and an alternate signal stack of its own;
  *  - a futex waiter, a pthread_cond_wait() waiter, a nanosleep() sleeper;
+ *    a periodic POSIX timer signals the futex waiter (SIGEV_THREAD_ID),
+ *    which takes two of its signals once woken after the restart;
  *  - a thread with a file table and fs context of its own (unshare()),
  *    with a descriptor and a working directory the others do not have,
  *    waiting on the futex too.
@@ -36,6 +38,8 @@
 #define SHARED_VALUE	77	/* of the signal pending on the process */
 #define OWN_FD		100	/* open in the unsharing thread only */
 #define GATE_OPEN	2	/* the futex word, once set after the restart */
+#define SIG_TIMER	(SIGRTMIN + 12)	/* of the futex waiter's timer */
+#define TIMER_EVERY_NS	(50 * 1000 * 1000)
 
 struct counter {
 	pid_t tid;
@@ -114,12 +118,26 @@ static void *count_main(void *arg)
 	return (void *)(uintptr_t)tls_count;
 }
 
+/*
+ * Also the target of a periodic timer (SIGEV_THREAD_ID) whose signal it
+ * blocks: after the restart the timer goes on, so it takes two more.
+ */
 static void *futex_main(void *arg)
 {
+	struct timespec wait = { 10, 0 };
+	sigset_t set;
+	siginfo_t si;
+
 	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIG_TIMER);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	waiter_tids[0] = gettid();
 	while (gate != GATE_OPEN)
 		futex(&gate, FUTEX_WAIT, gate);
+	for (int i = 0; i < 2; i++)
+		if (sigtimedwait(&set, &si, &wait) != SIG_TIMER || si.si_code != SI_TIMER)
+			return (void *)(uintptr_t)98;
 	return (void *)(uintptr_t)gate;
 }
 
@@ -238,6 +256,19 @@ static void __attribute__((noreturn)) threads_target(const struct rs_test *t, co
 	}
 	if (waited >= RS_WAIT_MS)
 		rs_setup_fail("the threads did not get going");
+	{
+		struct itimerspec its = { { 0, TIMER_EVERY_NS }, { 0, TIMER_EVERY_NS } };
+		struct sigevent sev;
+		timer_t tid;
+
+		memset(&sev, 0, sizeof(sev));
+		sev.sigev_notify = SIGEV_SIGNAL | SIGEV_THREAD_ID;
+		sev.sigev_signo = SIG_TIMER;
+		sev._sigev_un._tid = waiter_tids[0];
+		if (timer_create(CLOCK_MONOTONIC, &sev, &tid) ||
+		    timer_settime(tid, 0, &its, NULL))
+			rs_setup_fail("timer_create");
+	}
 	for (i = 0; i < NR_COUNTERS; i++) {
 		siginfo_t si = { .si_signo = SIGRTMIN + i, .si_code = SI_QUEUE };
 
