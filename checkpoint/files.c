@@ -270,10 +270,8 @@ static int ckpt_restore_file(struct ckpt_ctx *ctx)
 	ret = PTR_ERR_OR_ZERO(file);
 	if (ret)
 		goto out;
+	/* A bad or duplicate objref is reported there */
 	ret = ckpt_obj_insert(ctx, file, h->objref, &ckpt_file_obj_ops);
-	if (ret)
-		ckpt_err(ctx, ret, "record %u: objref %d taken", ctx->nr_records,
-			 h->objref);
 	fput(file);
 out:
 	kvfree(h);

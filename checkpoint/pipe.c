@@ -222,10 +222,8 @@ int ckpt_restore_pipe(struct ckpt_ctx *ctx)
 		ret = PTR_ERR(p);
 		goto out;
 	}
+	/* A bad or duplicate objref is reported there */
 	ret = ckpt_obj_insert(ctx, p, h->objref, &ckpt_rst_pipe_obj_ops);
-	if (ret)
-		ckpt_err(ctx, ret, "record %u: objref %d taken", ctx->nr_records,
-			 h->objref);
 	ckpt_rst_pipe_unref(p);
 out:
 	kvfree(h);
