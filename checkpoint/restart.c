@@ -10,8 +10,6 @@
  */
 #include <linux/checkpoint.h>
 #include <linux/errno.h>
-#include <linux/fdtable.h>
-#include <linux/fs_struct.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -78,16 +76,18 @@ static int restore_check_caller(struct ckpt_ctx *ctx)
 {
 	struct task_struct *t = current;
 	const char *why = NULL;
+	struct ckpt_held held;
 
+	ckpt_task_held(t, &held);
 	if (!thread_group_empty(t))
 		why = "has other threads";
-	else if (atomic_read(&t->mm->mm_users) > 1)
+	else if (held.users[CKPT_SHARE_MM - 1] > 1)
 		why = "shares its memory";
-	else if (refcount_read(&rcu_dereference_protected(t->sighand, 1)->count) > 1)
+	else if (held.users[CKPT_SHARE_SIGHAND - 1] > 1)
 		why = "shares its signal handlers";
-	else if (atomic_read(&t->files->count) > 1)
+	else if (held.users[CKPT_SHARE_FILES - 1] > 1)
 		why = "shares its file table";
-	else if (t->fs->users > 1)
+	else if (held.users[CKPT_SHARE_FS - 1] > 1)
 		why = "shares its fs context";
 	else if (!list_empty(&t->children))
 		why = "has children";

@@ -353,12 +353,32 @@ static bool tree_has_process(struct task_struct **sorted, unsigned int nr,
 				 tree_cmp_ptr);
 }
 
+/*
+ * How many tasks run in @mm, which the caller keeps alive. mm_users also
+ * counts who reads the memory for a moment (/proc/PID/stat, mem, cmdline;
+ * process_vm_readv): when it says more than one, the tasks are counted.
+ */
+static long tree_mm_tasks(struct mm_struct *mm)
+{
+	struct task_struct *p, *t;
+	long n = 0;
+
+	if (atomic_read(&mm->mm_users) <= 1)
+		return atomic_read(&mm->mm_users);
+	rcu_read_lock();
+	for_each_process_thread(p, t)
+		n += READ_ONCE(t->mm) == mm;
+	rcu_read_unlock();
+	return n;
+}
+
 /**
  * ckpt_task_held() - what a task holds that other tasks may share
  * @t: the task
  * @held: filled with the address of its address space, file table, fs
  *	context and handlers (indexed by enum ckpt_share - 1), and how many
- *	tasks use each; an address is only compared, never dereferenced
+ *	tasks use each (not who holds one for a moment); an address is only
+ *	compared, never dereferenced
  */
 void ckpt_task_held(struct task_struct *t, struct ckpt_held *held)
 {
@@ -366,7 +386,7 @@ void ckpt_task_held(struct task_struct *t, struct ckpt_held *held)
 
 	task_lock(t);
 	held->ptr[CKPT_SHARE_MM - 1] = t->mm;
-	held->users[CKPT_SHARE_MM - 1] = t->mm ? atomic_read(&t->mm->mm_users) : 0;
+	held->users[CKPT_SHARE_MM - 1] = t->mm ? tree_mm_tasks(t->mm) : 0;
 	held->ptr[CKPT_SHARE_FILES - 1] = t->files;
 	held->users[CKPT_SHARE_FILES - 1] = t->files ?
 					     atomic_read(&t->files->count) : 0;

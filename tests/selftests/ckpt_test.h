@@ -2888,17 +2888,65 @@ static inline int rst_arm_decoy_timers(void)
 	return 0;
 }
 
+/* Who a restarter shares its memory with (restarter_spawn()) */
+enum rst_company {
+	RST_ALONE,
+	RST_SECOND_THREAD,	/* a second thread */
+	RST_MEMORY_SHARER,	/* a child process of clone(CLONE_VM) */
+	RST_READ_AREA,		/* none, but maps RST_AREA_SIZE at RST_AREA_ADDR
+				 * for a reader, and waits RST_AREA_WAIT_MS */
+};
+
+#define RST_AREA_ADDR		0x500000000000UL
+#define RST_AREA_SIZE		(16UL << 20)
+#define RST_AREA_WAIT_MS	300
+
+/* The CLONE_VM child: waits for its parent's death (raw calls only) */
+static int rst_memory_sharer(void *arg)
+{
+	(void)arg;
+	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	for (;;)
+		syscall(SYS_pause);
+	return 0;
+}
+
+static inline int rst_start_company(enum rst_company company, pid_t *sharer)
+{
+	static char stack[65536] __attribute__((aligned(16)));
+	pthread_t th;
+
+	*sharer = 0;
+	switch (company) {
+	case RST_SECOND_THREAD:
+		return pthread_create(&th, NULL, rst_idle_thread, NULL) ? -1 : 0;
+	case RST_MEMORY_SHARER:
+		*sharer = clone(rst_memory_sharer, stack + sizeof(stack),
+				CLONE_VM | SIGCHLD, NULL);
+		return *sharer > 0 ? 0 : -1;
+	case RST_READ_AREA:
+		if (mmap((void *)RST_AREA_ADDR, RST_AREA_SIZE, PROT_READ,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE,
+			 -1, 0) != (void *)RST_AREA_ADDR)
+			return -1;
+		ckpt_msleep(RST_AREA_WAIT_MS);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 /*
  * Fork a restarter: a child that dies with the test (PR_SET_PDEATHSIG),
- * optionally starts a second thread, arms interval timers of its own
- * (rst_arm_decoy_timers()), and calls restart(0, fd, flags) on a memfd
- * holding buf[0..len). If restart returns an error, it exits with the
- * errno, or with RST_EXIT_CHANGED if the failed restart changed it (see
- * probe_intact()); if restart works, the child *is* the restarted task
- * from then on. Returns the pid, or -1.
+ * optionally starts a second thread or a process sharing its memory,
+ * arms interval timers of its own (rst_arm_decoy_timers()), and calls
+ * restart(0, fd, flags) on a memfd holding buf[0..len). If restart
+ * returns an error, it exits with the errno, or with RST_EXIT_CHANGED if
+ * the failed restart changed it (see probe_intact()); if restart works,
+ * the child *is* the restarted task from then on. Returns the pid, or -1.
  */
 static inline pid_t restarter_spawn(const void *buf, size_t len,
-				    unsigned long flags, int second_thread)
+				    unsigned long flags, enum rst_company company)
 {
 	pid_t parent = getpid(), pid;
 	int fd = memfd_with(buf, len);
@@ -2908,12 +2956,12 @@ static inline pid_t restarter_spawn(const void *buf, size_t len,
 	pid = fork();
 	if (pid == 0) {
 		struct ckpt_probe probe;
-		pthread_t th;
+		pid_t sharer;
 		long r;
 
 		if (child_tie_to_parent(parent))
 			_exit(RST_EXIT_SETUP);
-		if (second_thread && pthread_create(&th, NULL, rst_idle_thread, NULL))
+		if (rst_start_company(company, &sharer))
 			_exit(RST_EXIT_SETUP);
 		if (rst_arm_decoy_timers())
 			_exit(RST_EXIT_SETUP);
@@ -2921,6 +2969,10 @@ static inline pid_t restarter_spawn(const void *buf, size_t len,
 		r = sys_restart(0, fd, flags);
 		if (r >= 0)
 			_exit(RST_EXIT_RETURNED);
+		if (sharer > 0) {
+			kill(sharer, SIGKILL);
+			waitpid(sharer, NULL, 0);
+		}
 		if (!probe_intact(&probe) || fcntl(fd, F_GETFD) < 0)
 			_exit(RST_EXIT_CHANGED);
 		_exit((int)-r);

@@ -2408,12 +2408,89 @@ TEST_F(real, restarter_with_second_thread)
 	char out[128];
 	pid_t pid;
 
-	pid = restarter_spawn(self->img.data, self->img.len, 0, 1);
+	pid = restarter_spawn(self->img.data, self->img.len, 0, RST_SECOND_THREAD);
 	ASSERT_LT(0, pid);
 	restarter_wait(pid, &o, CKPT_WAIT_MS);
 	EXPECT_TRUE(o.ended && o.exited == EBUSY)
 		TH_LOG("restart from a two-threaded caller: %s; expected %s",
 		       rst_outcome_str(&o, out, sizeof(out)), strerror(EBUSY));
+	assert_no_leftovers(_metadata);
+}
+
+/* Nor a caller whose memory a child of clone(CLONE_VM) uses: EBUSY */
+TEST_F(real, restarter_sharing_memory)
+{
+	struct rst_outcome o;
+	char out[128];
+	pid_t pid;
+
+	pid = restarter_spawn(self->img.data, self->img.len, 0, RST_MEMORY_SHARER);
+	ASSERT_LT(0, pid);
+	restarter_wait(pid, &o, CKPT_WAIT_MS);
+	EXPECT_TRUE(o.ended && o.exited == EBUSY)
+		TH_LOG("restart from a caller sharing its memory: %s; expected %s",
+		       rst_outcome_str(&o, out, sizeof(out)), strerror(EBUSY));
+	assert_no_leftovers(_metadata);
+}
+
+/*
+ * Reads the restarter's RST_READ_AREA through /proc/PID/mem until
+ * killed: each read(2) holds its address space for as long as it copies
+ * the area, and the next begins at once.
+ */
+static void __attribute__((noreturn)) area_reader(pid_t pid)
+{
+	char path[64], *buf = malloc(RST_AREA_SIZE);
+	int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	for (;;) {
+		if (fd < 0)
+			fd = open(path, O_RDONLY);
+		if (fd < 0 || !buf ||
+		    pread(fd, buf, RST_AREA_SIZE, (off_t)RST_AREA_ADDR) <= 0)
+			ckpt_msleep(1);
+	}
+}
+
+/*
+ * Who reads a task's memory through /proc (mem, cmdline, stat) or
+ * process_vm_readv() holds its address space for a moment; that is no
+ * sharing, and a restart meanwhile works. The restarter maps an area and
+ * waits; a reader copies the area over and over through /proc/PID/mem
+ * from before restart(2) until the restored task runs. Three times.
+ */
+TEST_F(real, restart_while_read)
+{
+	struct rst_outcome o;
+	pid_t parent = getpid(), pid, reader;
+	char out[128];
+	int runs;
+
+	for (int i = 0; i < 3; i++) {
+		pid = restarter_spawn(self->img.data, self->img.len, 0, RST_READ_AREA);
+		ASSERT_LT(0, pid);
+		reader = fork();
+		ASSERT_LE(0, reader);
+		if (reader == 0) {
+			if (child_tie_to_parent(parent))
+				_exit(1);
+			area_reader(pid);
+		}
+		runs = target_restarted_runs(pid, self->counter);
+		kill(reader, SIGKILL);
+		waitpid(reader, NULL, 0);
+		if (!runs) {
+			restarter_wait(pid, &o, 0);
+			ASSERT_TRUE(0) TH_LOG("restart %d, memory read meanwhile: %s", i,
+					      rst_outcome_str(&o, out, sizeof(out)));
+		}
+		kill(pid, SIGTERM);
+		restarter_wait(pid, &o, CKPT_WAIT_MS);
+		EXPECT_EQ(TGT_EXIT_OK, o.exited)
+			TH_LOG("restart %d, memory read meanwhile: %s", i,
+			       rst_outcome_str(&o, out, sizeof(out)));
+	}
 	assert_no_leftovers(_metadata);
 }
 
