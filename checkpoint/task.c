@@ -14,6 +14,7 @@
 #include <linux/mutex.h>
 #include <linux/futex.h>
 #include <linux/personality.h>
+#include <linux/pid_namespace.h>
 #include <linux/resource.h>
 #include <linux/rseq.h>
 #include <linux/sched.h>
@@ -86,6 +87,8 @@ static int checkpoint_task_record(struct ckpt_ctx *ctx, struct task_struct *t)
 	h.pdeath_signal = t->pdeath_signal;
 	if (task_no_new_privs(t))
 		h.flags |= CKPT_TASK_NO_NEW_PRIVS;
+	if (thread_group_leader(t) && t->signal->is_child_subreaper)
+		h.flags |= CKPT_TASK_SUBREAPER;
 	h.clear_child_tid = (unsigned long)t->clear_child_tid;
 #ifdef CONFIG_FUTEX
 	h.robust_list = (unsigned long)t->robust_list;
@@ -188,6 +191,7 @@ static int restore_task_check(struct ckpt_ctx *ctx,
 	bool exit_signal_ok = ckpt_task_shares(ctx, CKPT_SHARE_SIGNAL) ?
 			      h->exit_signal == (u32)-1 :
 			      valid_signal(h->exit_signal);
+	bool thread = ckpt_task_shares(ctx, CKPT_SHARE_SIGNAL);
 	bool rseq_ok = !h->rseq;
 
 	if (h->rseq && h->rseq_len >= CKPT_RSEQ_MIN_SIZE &&
@@ -197,7 +201,8 @@ static int restore_task_check(struct ckpt_ctx *ctx,
 		rseq_ok = true;
 	if (h->pid <= 0 || h->tgid <= 0 || h->ppid < 0 ||
 	    !exit_signal_ok || !valid_signal(h->pdeath_signal) ||
-	    h->flags & ~CKPT_TASK_NO_NEW_PRIVS || h->__pad ||
+	    h->flags & ~(CKPT_TASK_NO_NEW_PRIVS | CKPT_TASK_SUBREAPER) ||
+	    (thread && h->flags & CKPT_TASK_SUBREAPER) || h->__pad ||
 	    (h->robust_list && h->robust_list_len !=
 	     sizeof(struct robust_list_head)) ||
 	    !rseq_ok || h->personality == 0xffffffff ||
@@ -345,6 +350,27 @@ int ckpt_restore_task(struct ckpt_ctx *ctx)
 	return ret;
 }
 
+/* Visits the descendants that do not know yet (1: go on below @p) */
+static int set_has_subreaper(struct task_struct *p, void *data)
+{
+	if (p->signal->has_child_subreaper || is_child_reaper(task_pid(p)))
+		return 0;
+	p->signal->has_child_subreaper = 1;
+	return 1;
+}
+
+/*
+ * Makes @t a child subreaper or not, as PR_SET_CHILD_SUBREAPER does: its
+ * descendants then learn they have one (the tasks of a tree below it
+ * exist already).
+ */
+static void restore_subreaper(struct task_struct *t, bool on)
+{
+	t->signal->is_child_subreaper = on;
+	if (on)
+		walk_process_tree(t, set_has_subreaper, NULL);
+}
+
 /**
  * ckpt_commit_task() - apply the task state read by ckpt_restore_task()
  * @ctx: restart context
@@ -373,6 +399,8 @@ int ckpt_commit_task(struct ckpt_ctx *ctx)
 	t->pdeath_signal = h->pdeath_signal;
 	if (h->flags & CKPT_TASK_NO_NEW_PRIVS)
 		task_set_no_new_privs(t);
+	if (!thread)
+		restore_subreaper(t, h->flags & CKPT_TASK_SUBREAPER);
 	t->clear_child_tid = (int __user *)(unsigned long)h->clear_child_tid;
 #ifdef CONFIG_FUTEX
 	t->robust_list = (void __user *)(unsigned long)h->robust_list;

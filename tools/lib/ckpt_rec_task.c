@@ -100,13 +100,14 @@ void ckpt_decode_syscall_restart(const void *rec, struct ckpt_hdr_syscall_restar
 
 /* CKPT_HDR_TASK */
 
-#define TASK_FLAGS		CKPT_TASK_NO_NEW_PRIVS
+#define TASK_FLAGS		(CKPT_TASK_NO_NEW_PRIVS | CKPT_TASK_SUBREAPER)
 #define PER_QUERY		0xffffffffU	/* personality(2) asks, sets nothing */
 #define ROBUST_LIST_HEAD_LEN	24U		/* struct robust_list_head */
 #define RSEQ_MIN_LEN		32U		/* struct rseq, also its alignment */
 
 static const struct ckpt_flag_name task_flags[] = {
 	{ CKPT_TASK_NO_NEW_PRIVS, "NO_NEW_PRIVS" },
+	{ CKPT_TASK_SUBREAPER, "SUBREAPER" },
 };
 
 int ckpt_check_task(const void *rec, uint32_t len, char *why, size_t size)

@@ -302,6 +302,7 @@ struct ckpt_hdr_tree {
 
 /* struct ckpt_hdr_task.flags */
 #define CKPT_TASK_NO_NEW_PRIVS	0x1	/* PR_SET_NO_NEW_PRIVS */
+#define CKPT_TASK_SUBREAPER	0x2	/* PR_SET_CHILD_SUBREAPER (a leader's) */
 
 /**
  * struct ckpt_hdr_task - identity and small per-task state
