@@ -355,10 +355,26 @@ out_root:
 
 /* The tree is looked up and checked under ckpt_restarts_lock */
 
+/*
+ * Whether an id of @e (@what: CKPT_TREE_PGID_OUTSIDE or _SID_OUTSIDE) is
+ * its own: where the root's group or session is not in the image, the
+ * tasks in it stay in the restarter's. Any other group or session, its
+ * leader in the image or not (mktree uses a helper then), is rebuilt.
+ */
+static bool tree_id_kept(const struct ckpt_tree_task *root,
+			 const struct ckpt_tree_task *e, u32 what)
+{
+	bool pgid = what == CKPT_TREE_PGID_OUTSIDE;
+
+	return !(e->flags & root->flags & what) ||
+	       (pgid ? e->pgid != root->pgid : e->sid != root->sid);
+}
+
 /* Whether the caller is where the entry says, in the restart's namespace */
 static const char *tree_check_place(struct ckpt_tree_restart *r,
 				    const struct ckpt_tree_task *e, bool root)
 {
+	const struct ckpt_tree_task *top = &r->ctx->tree->tasks[0];
 	struct task_struct *parent;
 	struct pid_namespace *ns = r->ns;
 	const char *why = NULL;
@@ -370,10 +386,10 @@ static const char *tree_check_place(struct ckpt_tree_restart *r,
 		      "is not a thread of the image's process";
 	else if (!root && task_tgid_nr_ns(parent, ns) != e->ppid)
 		why = "has another parent than the image's";
-	else if (!(e->flags & CKPT_TREE_PGID_OUTSIDE) &&
+	else if (tree_id_kept(top, e, CKPT_TREE_PGID_OUTSIDE) &&
 		 task_pgrp_nr_ns(current, ns) != e->pgid)
 		why = "is in another process group than the image's";
-	else if (!(e->flags & CKPT_TREE_SID_OUTSIDE) &&
+	else if (tree_id_kept(top, e, CKPT_TREE_SID_OUTSIDE) &&
 		 task_session_nr_ns(current, ns) != e->sid)
 		why = "is in another session than the image's";
 	rcu_read_unlock();

@@ -733,6 +733,164 @@ static int count_inner(struct tree_test *tt, pid_t pid, int *stray)
 }
 
 /*
+ * Orphans (the root is their subreaper) in a process group and a session
+ * whose leaders exited:
+ *
+ *   R  leads session R and group R
+ *   +- g2 g3   in group G of session R; G (their parent) exited
+ *   +- d2      in session D and its group D; D (its parent) exited
+ *      +- d3   leads a group in session D
+ *      +- d4   in group D
+ *
+ * mktree rebuilds G and D with helpers that have those pids for the
+ * time of the build only. R is a child subreaper, and still is after the
+ * restart: when d2 is killed then, d3 becomes R's child.
+ */
+static pid_t orphan_g, orphan_d;
+
+/*
+ * Waits until pid has exited: a group that its exit orphans gets SIGHUP
+ * if a task of it is stopped then.
+ */
+static void wait_exited(pid_t pid)
+{
+	struct proc_ids ids;
+
+	while (!proc_ids(pid, &ids) && ids.state != 'Z')
+		ckpt_msleep(2);
+}
+
+static void orphan_d4(int rep)
+{
+	(void)rep;
+	wait_exited(getpgrp());
+}
+
+/* It outlives its group's last link to the session (see the test) */
+static void orphan_d3(int rep)
+{
+	(void)rep;
+	if (signal(SIGHUP, SIG_IGN) == SIG_ERR)
+		_exit(RS_EXIT_SETUP);
+}
+
+static void orphan_d2(int rep)
+{
+	pid_t d = getppid();
+
+	say(rep, "d2 %d\n", getpid());
+	child(rep, 0, orphan_d3);
+	child(rep, -1, orphan_d4);
+	wait_exited(d);
+}
+
+/* Has fn run in a child that exits once it created its own children */
+static pid_t orphan_parent(pid_t pgid, void (*fn)(int rep), int rep)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		_exit(RS_EXIT_SETUP);
+	if (pid == 0) {
+		fn(rep);
+		_exit(0);
+	}
+	if (pgid == 0 && setpgid(pid, pid) && errno != EACCES)
+		_exit(RS_EXIT_SETUP);
+	if (waitpid(pid, &status, 0) != pid || status)
+		_exit(RS_EXIT_SETUP);
+	return pid;
+}
+
+static void orphan_group(int rep)
+{
+	if (setpgid(0, 0))
+		_exit(RS_EXIT_SETUP);
+	child(rep, -1, NULL);
+	child(rep, -1, NULL);
+}
+
+static void orphan_session(int rep)
+{
+	if (setsid() < 0)
+		_exit(RS_EXIT_SETUP);
+	child(rep, -1, orphan_d2);
+}
+
+static void orphans_root(int rep)
+{
+	if (setsid() < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1))
+		_exit(RS_EXIT_SETUP);
+	orphan_g = orphan_parent(0, orphan_group, rep);
+	orphan_d = orphan_parent(-1, orphan_session, rep);
+	say(rep, "helpers %d %d\n", orphan_g, orphan_d);
+}
+
+TEST_F_TIMEOUT(tree, orphans, 120)
+{
+	struct tree_test *tt = &self->tt;
+	struct proc_ids after[TREE_MAX];
+	int children = 0, stray = 0;
+	pid_t root = 0, g = 0, d = 0, d2 = 0, d3 = 0;
+	struct proc_ids ids;
+	char err[1024], *p;
+
+	tree_checkpoint(_metadata, tt, orphans_root, 6);
+	p = strstr(tt->t.text, "helpers ");
+	ASSERT_NE(NULL, p) TH_LOG("report: %s", tt->t.text);
+	ASSERT_EQ(2, sscanf(p, "helpers %d %d", &g, &d));
+	p = strstr(tt->t.text, "d2 ");
+	ASSERT_NE(NULL, p);
+	d2 = atoi(p + 3);
+	for (int i = 0; i < tt->n; i++) {
+		struct proc_ids *b = &tt->before[i];
+
+		if (b->pid == tt->root)
+			continue;
+		/* The tree is as the picture says */
+		ASSERT_EQ(b->pgid == g, b->sid == tt->root && b->pgid != tt->root)
+			TH_LOG("pid %d: group %d session %d", b->pid, b->pgid, b->sid);
+		ASSERT_TRUE(b->sid == tt->root || b->sid == d)
+			TH_LOG("pid %d: session %d", b->pid, b->sid);
+		children += b->ppid == tt->root;
+		if (b->ppid == d2 && b->pgid == b->pid)
+			d3 = b->pid;
+	}
+	ASSERT_EQ(3, children);
+	ASSERT_NE(0, d3);
+	ASSERT_EQ(-1, kill(g, 0));
+	ASSERT_EQ(-1, kill(d, 0));
+
+	ASSERT_EQ(0, run_mktree(tt, variant->pipe_in, &root, err, sizeof(err)))
+		TH_LOG("mktree: %s", err);
+	ASSERT_EQ(0, settle(tt, after)) TH_LOG("the restarted tree did not stop");
+	for (int i = 0; i < tt->n; i++) {
+		struct proc_ids *b = &tt->before[i], *a = &after[i];
+
+		EXPECT_EQ(b->state, a->state) TH_LOG("pid %d", b->pid);
+		EXPECT_EQ(b->ppid, a->ppid) TH_LOG("pid %d: parent", b->pid);
+		EXPECT_EQ(b->pgid, a->pgid) TH_LOG("pid %d: process group", b->pid);
+		EXPECT_EQ(b->sid, a->sid) TH_LOG("pid %d: session", b->pid);
+	}
+	/* The helpers are gone, and no task has another child */
+	EXPECT_NE(0, kill(g, 0)) TH_LOG("the helper of group %d is still there", g);
+	EXPECT_NE(0, kill(d, 0)) TH_LOG("the helper of session %d is still there", d);
+	EXPECT_EQ(tt->n - 1, count_inner(tt, tt->root, &stray));
+	EXPECT_EQ(0, stray);
+
+	/* d3's group loses its last link to the session: SIGHUP, SIGCONT */
+	ASSERT_EQ(0, kill(d2, SIGKILL));
+	for (int waited = 0; waited < RS_WAIT_MS; waited += 20) {
+		if (proc_ids(d3, &ids) || ids.ppid != d2)
+			break;
+		ckpt_msleep(20);
+	}
+	ASSERT_EQ(0, proc_ids(d3, &ids));
+	EXPECT_EQ(tt->root, ids.ppid) TH_LOG("the orphan went elsewhere: no subreaper");
+}
+
+/*
  * mktree --pidns: the same tree in a new pid namespace, under an init of
  * mktree's; inside it every process has its pid of the image.
  */

@@ -45,15 +45,16 @@ struct clone3_args {
 
 /*
  * Like fork(), in a new pid namespace with CLONE_NEWPID, and as pid (in
- * the caller's pid namespace) if pid is not 0.
+ * the caller's pid namespace) if pid is not 0; the parent gets
+ * exit_signal when the child exits.
  */
-static pid_t clone3_pid(uint64_t flags, pid_t pid)
+static pid_t clone3_pid_signal(uint64_t flags, pid_t pid, int exit_signal)
 {
 	struct clone3_args args;
 
 	memset(&args, 0, sizeof(args));
 	args.flags = flags;
-	args.exit_signal = SIGCHLD;
+	args.exit_signal = (uint64_t)exit_signal;
 	if (pid) {
 		args.set_tid = (uintptr_t)&pid;
 		args.set_tid_size = 1;
@@ -61,9 +62,24 @@ static pid_t clone3_pid(uint64_t flags, pid_t pid)
 	return syscall(__NR_clone3, &args, sizeof(args));
 }
 
+static pid_t clone3_pid(uint64_t flags, pid_t pid)
+{
+	return clone3_pid_signal(flags, pid, SIGCHLD);
+}
+
 pid_t spawn_clone(pid_t pid)
 {
 	return clone3_pid(0, pid);
+}
+
+pid_t spawn_clone_quiet(pid_t pid)
+{
+	return clone3_pid_signal(0, pid, 0);
+}
+
+pid_t spawn_clone_sibling(pid_t pid)
+{
+	return clone3_pid_signal(CLONE_PARENT, pid, 0);
 }
 
 #ifndef __x86_64__

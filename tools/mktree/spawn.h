@@ -46,6 +46,17 @@ struct spawn {
 /* Like fork(), as pid (set_tid). */
 pid_t spawn_clone(pid_t pid);
 
+/* The same, but the parent gets no signal when the child exits (__WALL) */
+pid_t spawn_clone_quiet(pid_t pid);
+
+/*
+ * The same as a child of the caller's parent (CLONE_PARENT), in the
+ * caller's session and process group; it exits with the caller's exit
+ * signal, which restart(2) sets to the image's. The caller must not be
+ * an init.
+ */
+pid_t spawn_clone_sibling(pid_t pid);
+
 /*
  * A new thread of the caller's process, as tid (set_tid), sharing its
  * memory, files, fs context and handlers, on a stack of its own. It runs

@@ -20,6 +20,7 @@
 #include "ckpt_util.h"
 #include "image.h"
 #include "mktree.h"
+#include "plan.h"
 #include "spawn.h"
 #include "tree.h"
 
@@ -31,203 +32,14 @@
 #define ROUND_FAILED	'!'
 
 struct tree {
-	const struct ckpt_tree_task *t;
-	uint32_t n;
-	int *first_child;	/* index of a process's first child, -1 if none */
-	int *next_sibling;	/* index of the next child of the same parent */
-	bool *before_setsid;	/* created before its parent calls setsid() */
-	uint32_t *by_pid;	/* the indexes, sorted by pid */
-	uint32_t nr_procs;	/* processes: the tasks that are no threads */
+	struct plan p;
 	int ready[2];		/* the tasks report here */
-	int go[2][2];		/* and wait here for rounds 2 and 3 */
+	int go[3][2];		/* and wait here for rounds 2 and 3, and the
+				 * helpers for their release */
 	int image_fd;		/* what restart(2) reads */
 	int coord_fd;		/* the same open image, for mktree's restart(2) */
 	unsigned long flags;	/* restart(2) flags */
 };
-
-static bool is_thread(const struct ckpt_tree_task *e)
-{
-	return e->pid != e->tgid;
-}
-
-static bool leads_session(const struct ckpt_tree_task *e)
-{
-	return !(e->flags & CKPT_TREE_SID_OUTSIDE) && e->sid == e->pid;
-}
-
-static bool leads_group(const struct ckpt_tree_task *e)
-{
-	return !(e->flags & CKPT_TREE_PGID_OUTSIDE) && e->pgid == e->pid;
-}
-
-/* The index of the process with this pid, or -1 */
-static int find_pid(const struct tree *tr, int32_t pid)
-{
-	uint32_t lo = 0, hi = tr->n;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		int32_t p = tr->t[tr->by_pid[mid]].pid;
-
-		if (p == pid)
-			return (int)tr->by_pid[mid];
-		if (p < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-static int cmp_pid(const void *a, const void *b, void *arg)
-{
-	const struct tree *tr = arg;
-	int32_t x = tr->t[*(const uint32_t *)a].pid;
-	int32_t y = tr->t[*(const uint32_t *)b].pid;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Sorts the indexes by pid, for find_pid() */
-static int index_pids(struct tree *tr)
-{
-	tr->by_pid = malloc(tr->n * sizeof(*tr->by_pid));
-	if (!tr->by_pid) {
-		fprintf(stderr, "%s: out of memory\n", prog);
-		return -1;
-	}
-	for (uint32_t i = 0; i < tr->n; i++)
-		tr->by_pid[i] = i;
-	qsort_r(tr->by_pid, tr->n, sizeof(*tr->by_pid), cmp_pid, tr);
-	return 0;
-}
-
-/* What this version of mktree cannot build, said once; -1 if any */
-static int check_supported(const struct tree *tr)
-{
-	for (uint32_t i = 0; i < tr->n; i++) {
-		const struct ckpt_tree_task *e = &tr->t[i];
-
-		/* Threads share with their leader; the kernel checks how */
-		if (!is_thread(e) &&
-		    (e->share_mm || e->share_files || e->share_fs || e->share_sighand)) {
-			fprintf(stderr, "%s: pid %d shares state with another process:"
-				" not supported yet\n", prog, e->pid);
-			return -1;
-		}
-		if (e->flags & CKPT_TREE_PGID_OUTSIDE && !(e->flags & CKPT_TREE_SID_OUTSIDE)) {
-			fprintf(stderr, "%s: pid %d is in process group %d, whose leader has"
-				" exited: not supported yet\n", prog, e->pid, e->pgid);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/*
- * Which children come before their parent's setsid(): a task inherits
- * its session, so it must be created while its parent is in it. 0 stands
- * for the session mktree runs in.
- */
-static int plan_sessions(struct tree *tr)
-{
-	int32_t *fork_sid, *sid;
-	int ret = 0;
-
-	fork_sid = calloc(tr->n, sizeof(*fork_sid));
-	sid = calloc(tr->n, sizeof(*sid));
-	if (!fork_sid || !sid) {
-		fprintf(stderr, "%s: out of memory\n", prog);
-		ret = -1;
-		goto out;
-	}
-	for (uint32_t i = 0; i < tr->n && !ret; i++) {
-		const struct ckpt_tree_task *e = &tr->t[i];
-		int32_t want = e->flags & CKPT_TREE_SID_OUTSIDE ? 0 : e->sid;
-		int p = i ? find_pid(tr, e->ppid) : -1;
-
-		/* A thread is in its process's session, and follows it */
-		if (is_thread(e)) {
-			sid[i] = sid[i - 1];
-			continue;
-		}
-
-		if (p >= 0 && !leads_session(e) && want != sid[p]) {
-			if (leads_session(&tr->t[p]) && want == fork_sid[p])
-				tr->before_setsid[i] = true;
-			else
-				ret = -1;
-		}
-		fork_sid[i] = p < 0 ? 0 : tr->before_setsid[i] ? fork_sid[p] : sid[p];
-		if (p < 0 && !leads_session(e) && want)
-			ret = -1;
-		sid[i] = leads_session(e) ? e->pid : fork_sid[i];
-		if (ret)
-			fprintf(stderr, "%s: pid %d is in session %d, which it cannot inherit:"
-				" not supported\n", prog, e->pid, e->sid);
-	}
-	/* A group lives in one session */
-	for (uint32_t i = 0; i < tr->n && !ret; i++) {
-		const struct ckpt_tree_task *e = &tr->t[i];
-		int l = e->flags & CKPT_TREE_PGID_OUTSIDE ? -2 : find_pid(tr, e->pgid);
-
-		if (l == -1 || (l >= 0 && sid[l] != sid[i])) {
-			fprintf(stderr, "%s: pid %d: process group %d is not in its session\n",
-				prog, e->pid, e->pgid);
-			ret = -1;
-		}
-	}
-out:
-	free(fork_sid);
-	free(sid);
-	return ret;
-}
-
-static int plan(struct tree *tr)
-{
-	int *last_child;
-
-	tr->first_child = malloc(tr->n * sizeof(int));
-	tr->next_sibling = malloc(tr->n * sizeof(int));
-	tr->before_setsid = calloc(tr->n, sizeof(bool));
-	last_child = malloc(tr->n * sizeof(int));
-	if (!tr->first_child || !tr->next_sibling || !tr->before_setsid || !last_child) {
-		free(last_child);
-		fprintf(stderr, "%s: out of memory\n", prog);
-		return -1;
-	}
-	if (index_pids(tr) < 0) {
-		free(last_child);
-		return -1;
-	}
-	for (uint32_t i = 0; i < tr->n; i++)
-		tr->first_child[i] = tr->next_sibling[i] = last_child[i] = -1;
-	tr->nr_procs = 1;
-	for (uint32_t i = 1; i < tr->n; i++) {
-		int p;
-
-		/* The threads of a process follow it: its leader starts them */
-		if (is_thread(&tr->t[i]))
-			continue;
-		tr->nr_procs++;
-		p = find_pid(tr, tr->t[i].ppid);
-		if (p < 0) {
-			free(last_child);
-			fprintf(stderr, "%s: malformed image: the parent of pid %d is not in it\n",
-				prog, tr->t[i].pid);
-			return -1;
-		}
-		if (last_child[p] < 0)
-			tr->first_child[p] = (int)i;
-		else
-			tr->next_sibling[last_child[p]] = (int)i;
-		last_child[p] = (int)i;
-	}
-	free(last_child);
-	if (check_supported(tr) < 0)
-		return -1;
-	return plan_sessions(tr);
-}
 
 static void close_fd(int *fd)
 {
@@ -246,8 +58,9 @@ static void report(struct tree *tr, char what)
 		_exit(1);
 }
 
-static __attribute__((noreturn, format(printf, 3, 4)))
-void task_fail(struct tree *tr, const struct ckpt_tree_task *e, const char *fmt, ...)
+/* Says what failed in the process or helper of pid, and ends it */
+static __attribute__((noreturn, format(printf, 4, 5)))
+void fail(struct tree *tr, const char *what, int32_t pid, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -255,10 +68,14 @@ void task_fail(struct tree *tr, const struct ckpt_tree_task *e, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: pid %d: %s\n", prog, e->pid, msg);
+	fprintf(stderr, "%s: %s %d: %s\n", prog, what, pid, msg);
 	report(tr, ROUND_FAILED);
 	_exit(1);
 }
+
+#define task_fail(tr, e, ...)	fail(tr, "pid", (e)->pid, __VA_ARGS__)
+#define helper_fail(tr, h, ...)	fail(tr, (h)->session ? "helper of session" : \
+				     "helper of process group", (h)->pid, __VA_ARGS__)
 
 /* Waits for mktree to start the next round; the end of mktree ends us */
 static void await(struct tree *tr, int round)
@@ -269,20 +86,55 @@ static void await(struct tree *tr, int round)
 		_exit(1);
 }
 
+static const char *clone_error(void)
+{
+	return errno == EEXIST ? "the pid is in use" : strerror(errno);
+}
+
 /* Creates the children of i that are (or are not) created before its setsid() */
 static void create_children(struct tree *tr, uint32_t i, bool before)
 {
-	for (int c = tr->first_child[i]; c >= 0; c = tr->next_sibling[c]) {
+	for (int c = tr->p.first_child[i]; c >= 0; c = tr->p.next_sibling[c]) {
 		pid_t pid;
 
-		if (tr->before_setsid[c] != before)
+		if (tr->p.before_setsid[c] != before || tr->p.via_helper[c] >= 0)
 			continue;
-		pid = spawn_clone(tr->t[c].pid);
+		pid = spawn_clone(tr->p.t[c].pid);
 		if (pid == 0)
 			task_run(tr, (uint32_t)c);
 		if (pid < 0)
-			task_fail(tr, &tr->t[i], "cannot create child pid %d: %s", tr->t[c].pid,
-				  errno == EEXIST ? "the pid is in use" : strerror(errno));
+			task_fail(tr, &tr->p.t[i], "cannot create child pid %d: %s", tr->p.t[c].pid,
+				  clone_error());
+	}
+}
+
+static __attribute__((noreturn)) void helper_run(struct tree *tr, uint32_t h);
+
+/* Creates the helpers of process i, once it is in its session */
+static void create_helpers(struct tree *tr, uint32_t i)
+{
+	for (uint32_t h = 0; h < tr->p.nr_helpers; h++) {
+		pid_t pid;
+
+		if (tr->p.helpers[h].parent != i)
+			continue;
+		pid = spawn_clone_quiet(tr->p.helpers[h].pid);
+		if (pid == 0)
+			helper_run(tr, h);
+		if (pid < 0)
+			helper_fail(tr, &tr->p.helpers[h], "cannot create it: %s", clone_error());
+	}
+}
+
+/* Reaps the helpers of process i, once released */
+static void reap_helpers(struct tree *tr, uint32_t i)
+{
+	for (uint32_t h = 0; h < tr->p.nr_helpers; h++) {
+		int status;
+
+		if (tr->p.helpers[h].parent == i &&
+		    waitpid(tr->p.helpers[h].pid, &status, __WALL) != tr->p.helpers[h].pid)
+			_exit(1);
 	}
 }
 
@@ -312,11 +164,11 @@ static long thread_join(void *arg)
  */
 static void create_threads(struct tree *tr, uint32_t i)
 {
-	const struct ckpt_tree_task *e = &tr->t[i];
+	const struct ckpt_tree_task *e = &tr->p.t[i];
 	struct thread_start *ts;
 	uint32_t n = 0;
 
-	while (i + 1 + n < tr->n && tr->t[i + 1 + n].tgid == e->pid)
+	while (i + 1 + n < tr->p.n && tr->p.t[i + 1 + n].tgid == e->pid)
 		n++;
 	if (!n)
 		return;
@@ -324,7 +176,7 @@ static void create_threads(struct tree *tr, uint32_t i)
 	if (!ts)
 		task_fail(tr, e, "out of memory");
 	for (uint32_t k = 0; k < n; k++) {
-		const struct ckpt_tree_task *t = &tr->t[i + 1 + k];
+		const struct ckpt_tree_task *t = &tr->p.t[i + 1 + k];
 
 		ts[k].image_fd = tr->image_fd;
 		ts[k].flags = tr->flags;
@@ -338,37 +190,90 @@ static void create_threads(struct tree *tr, uint32_t i)
 	}
 }
 
-static __attribute__((noreturn)) void task_run(struct tree *tr, uint32_t i)
+/* mktree's ends: with them gone, the end of mktree ends the build */
+static void close_mktree_ends(struct tree *tr)
 {
-	const struct ckpt_tree_task *e = &tr->t[i];
-
-	/* mktree's ends: with them gone, the end of mktree ends the build */
 	close_fd(&tr->ready[0]);
-	close_fd(&tr->go[0][1]);
-	close_fd(&tr->go[1][1]);
+	for (int r = 0; r < 3; r++)
+		close_fd(&tr->go[r][1]);
 	close_fd(&tr->coord_fd);
+}
+
+/* The rounds are over for the caller */
+static void close_rounds(struct tree *tr)
+{
+	close_fd(&tr->ready[1]);
+	for (int r = 0; r < 3; r++)
+		close_fd(&tr->go[r][0]);
+}
+
+/*
+ * A helper: leads its session (and creates the tasks of it whose parent
+ * is its own) or its process group while the tasks join it, then exits
+ */
+static __attribute__((noreturn)) void helper_run(struct tree *tr, uint32_t h)
+{
+	const struct helper *hp = &tr->p.helpers[h];
+
+	close_mktree_ends(tr);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		task_fail(tr, e, "prctl: %s", strerror(errno));
-	create_children(tr, i, true);
-	if (leads_session(e) && setsid() < 0)
-		task_fail(tr, e, "setsid: %s", strerror(errno));
-	create_children(tr, i, false);
+		helper_fail(tr, hp, "prctl: %s", strerror(errno));
+	if (hp->session && setsid() < 0)
+		helper_fail(tr, hp, "setsid: %s", strerror(errno));
+	for (uint32_t c = 0; c < tr->p.n; c++) {
+		pid_t pid;
+
+		if (tr->p.via_helper[c] != (int)h)
+			continue;
+		pid = spawn_clone_sibling(tr->p.t[c].pid);
+		if (pid == 0)
+			task_run(tr, c);
+		if (pid < 0)
+			helper_fail(tr, hp, "cannot create pid %d: %s", tr->p.t[c].pid,
+				    clone_error());
+	}
 	report(tr, ROUND_OK);
 
 	await(tr, 0);
-	if (leads_group(e) && !leads_session(e) && setpgid(0, 0) < 0)
+	if (!hp->session && setpgid(0, 0) < 0)
+		helper_fail(tr, hp, "setpgid: %s", strerror(errno));
+	report(tr, ROUND_OK);
+
+	await(tr, 1);
+	report(tr, ROUND_OK);
+	await(tr, 2);
+	_exit(0);
+}
+
+static __attribute__((noreturn)) void task_run(struct tree *tr, uint32_t i)
+{
+	const struct ckpt_tree_task *e = &tr->p.t[i];
+
+	close_mktree_ends(tr);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		task_fail(tr, e, "prctl: %s", strerror(errno));
+	create_children(tr, i, true);
+	if (plan_leads_session(e) && setsid() < 0)
+		task_fail(tr, e, "setsid: %s", strerror(errno));
+	create_children(tr, i, false);
+	create_helpers(tr, i);
+	report(tr, ROUND_OK);
+
+	await(tr, 0);
+	if (plan_leads_group(e) && !plan_leads_session(e) && setpgid(0, 0) < 0)
 		task_fail(tr, e, "setpgid: %s", strerror(errno));
 	report(tr, ROUND_OK);
 
 	await(tr, 1);
-	if (!leads_group(e) && !(e->flags & CKPT_TREE_PGID_OUTSIDE) &&
-	    setpgid(0, e->pgid) < 0)
+	if (!plan_leads_group(e) && !plan_in_callers_group(&tr->p, e) && setpgid(0, e->pgid) < 0)
 		task_fail(tr, e, "setpgid to %d: %s", e->pgid, strerror(errno));
 	create_threads(tr, i);
 	report(tr, ROUND_OK);
-	close(tr->ready[1]);
-	close(tr->go[0][0]);
-	close(tr->go[1][0]);
+	if (plan_has_helpers(&tr->p, i)) {
+		await(tr, 2);
+		reap_helpers(tr, i);
+	}
+	close_rounds(tr);
 
 	ckpt_sys_restart(0, tr->image_fd, RESTART_JOIN | tr->flags);
 	/* The coordinator says why, and the tree is being killed */
@@ -388,7 +293,7 @@ static int round_wait(struct tree *tr, int round)
 	uint32_t done = 0;
 	char buf[256];
 
-	while (done < tr->nr_procs) {
+	while (done < tr->p.nr_reporters) {
 		struct pollfd pfd = { .fd = tr->ready[0], .events = POLLIN };
 		ssize_t got;
 		int r;
@@ -401,8 +306,8 @@ static int round_wait(struct tree *tr, int round)
 				r ? strerror(errno) : "timed out", round + 1);
 			return -1;
 		}
-		got = ckpt_read(tr->ready[0], buf, tr->nr_procs - done < sizeof(buf) ?
-				tr->nr_procs - done : sizeof(buf));
+		got = ckpt_read(tr->ready[0], buf, tr->p.nr_reporters - done < sizeof(buf) ?
+				tr->p.nr_reporters - done : sizeof(buf));
 		if (got <= 0) {
 			fprintf(stderr, "%s: building the tree: its tasks are gone\n", prog);
 			return -1;
@@ -414,10 +319,11 @@ static int round_wait(struct tree *tr, int round)
 	return 0;
 }
 
+/* Lets the next round begin, or the helpers go (round 2) */
 static int round_go(struct tree *tr, int round)
 {
 	char buf[4096];
-	uint32_t left = tr->nr_procs;
+	uint32_t left = round < 2 ? tr->p.nr_reporters : tr->p.nr_released;
 
 	memset(buf, ROUND_OK, sizeof(buf));
 	while (left) {
@@ -435,7 +341,7 @@ static int round_go(struct tree *tr, int round)
 static int open_pipes(struct tree *tr)
 {
 	if (pipe2(tr->ready, O_CLOEXEC) == 0 && pipe2(tr->go[0], O_CLOEXEC) == 0 &&
-	    pipe2(tr->go[1], O_CLOEXEC) == 0)
+	    pipe2(tr->go[1], O_CLOEXEC) == 0 && pipe2(tr->go[2], O_CLOEXEC) == 0)
 		return 0;
 	fprintf(stderr, "%s: pipe: %s\n", prog, strerror(errno));
 	return -1;
@@ -446,14 +352,11 @@ static void tree_free(struct tree *tr)
 	close_fd(&tr->ready[0]);
 	close_fd(&tr->ready[1]);
 	close_fd(&tr->coord_fd);
-	for (int r = 0; r < 2; r++) {
+	for (int r = 0; r < 3; r++) {
 		close_fd(&tr->go[r][0]);
 		close_fd(&tr->go[r][1]);
 	}
-	free(tr->first_child);
-	free(tr->next_sibling);
-	free(tr->before_setsid);
-	free(tr->by_pid);
+	plan_free(&tr->p);
 }
 
 /*
@@ -508,7 +411,7 @@ static int build(struct tree *tr, struct image *im, const struct tree_opts *o,
 	struct spawn_opts so;
 
 	memset(&so, 0, sizeof(so));
-	so.pid = tr->t[0].pid;
+	so.pid = tr->p.t[0].pid;
 	so.pidns = o->pidns || container;
 	so.image_fd = tr->image_fd;
 	so.flags = o->flags;
@@ -526,15 +429,13 @@ static int build(struct tree *tr, struct image *im, const struct tree_opts *o,
 	if (spawn_restart(&so, sp) < 0)
 		return -1;
 	close_fd(&sp->err_rd);
-	close_fd(&tr->ready[1]);
-	close_fd(&tr->go[0][0]);
-	close_fd(&tr->go[1][0]);
+	close_rounds(tr);
 	if (image_start(im) < 0)
 		return -1;
 
 	if (round_wait(tr, 0) < 0 || round_go(tr, 0) < 0 ||
 	    round_wait(tr, 1) < 0 || round_go(tr, 1) < 0 ||
-	    round_wait(tr, 2) < 0)
+	    round_wait(tr, 2) < 0 || round_go(tr, 2) < 0)
 		return -1;
 	*root = spawn_task_pid(sp);
 	if (*root <= 0) {
@@ -547,10 +448,9 @@ static int build(struct tree *tr, struct image *im, const struct tree_opts *o,
 int tree_restart(struct image *im, const struct tree_opts *o, struct spawn *sp)
 {
 	struct tree tr = {
-		.t = im->tasks,
-		.n = im->nr_tasks,
+		.p = { .t = im->tasks, .n = im->nr_tasks },
 		.ready = { -1, -1 },
-		.go = { { -1, -1 }, { -1, -1 } },
+		.go = { { -1, -1 }, { -1, -1 }, { -1, -1 } },
 		.image_fd = im->restart_fd,
 		.coord_fd = -1,
 		.flags = o->flags,
@@ -560,7 +460,7 @@ int tree_restart(struct image *im, const struct tree_opts *o, struct spawn *sp)
 
 	memset(sp, 0, sizeof(*sp));
 	sp->pid = -1;
-	if (plan(&tr) < 0 || open_pipes(&tr) < 0) {
+	if (plan(&tr.p) < 0 || open_pipes(&tr) < 0) {
 		tree_free(&tr);
 		return -1;
 	}

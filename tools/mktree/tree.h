@@ -10,13 +10,17 @@
  *
  * 1. each process creates its children with clone3() and set_tid, the
  *    children that stay in the session it inherited first, then calls
- *    setsid() if it leads a session, then creates the others;
- * 2. the leaders of process groups call setpgid(0, 0);
+ *    setsid() if it leads a session, then creates the others, then its
+ *    helpers (plan.h): a session's helper calls setsid() and creates the
+ *    tasks of its session that its parent could not (CLONE_PARENT);
+ * 2. the leaders of process groups, a group's helper too, call
+ *    setpgid(0, 0);
  * 3. the other members of the groups join theirs, and every process
  *    starts its threads (clone3() with CLONE_THREAD and set_tid), which
  *    unshare their files or fs context where the image's have their own.
  *
- * Then each task calls restart(0, fd, RESTART_JOIN), a thread as soon as
+ * Then the helpers exit, and their parents reap them; each task calls
+ * restart(0, fd, RESTART_JOIN), a thread as soon as
  * it runs, and mktree restart(root, fd, RESTART_COORDINATE), which
  * returns once every task is restored (or all are killed). A task whose parent dies is killed
  * (PR_SET_PDEATHSIG), so killing the root takes the whole tree down.
