@@ -26,6 +26,7 @@ static const struct ckpt_file_ops *const ckpt_file_kinds[] = {
 	&ckpt_file_chr_ops,
 	&ckpt_file_tty_ops,
 	&ckpt_file_pipe_ops,
+	&ckpt_file_fifo_ops,
 };
 
 /**
@@ -261,7 +262,7 @@ static int ckpt_restore_file(struct ckpt_ctx *ctx)
 	    strlen(h->path) != h->path_len - 1 ||
 	    h->f_flags & ~CKPT_FILE_OPEN_FLAGS ||
 	    h->flags & ~CKPT_FILE_IMAGE ||
-	    (ops->kind == CKPT_FILE_PIPE ? h->peer_objref <= 0 : h->peer_objref)) {
+	    (ops->pipe ? h->peer_objref <= 0 : h->peer_objref)) {
 		ckpt_err(ctx, -EINVAL, "record %u: malformed file record",
 			 ctx->nr_records);
 		goto out;

@@ -25,6 +25,8 @@
  * @restore: reopen the file a checked record describes
  * @anonymous: the file has no path to reopen (a pipe): its record's path
  *	is only its name
+ * @pipe: the file is an end of a pipe, which its record names
+ *	(peer_objref)
  */
 struct ckpt_file_ops {
 	u32 kind;
@@ -35,6 +37,7 @@ struct ckpt_file_ops {
 	struct file *(*restore)(struct ckpt_ctx *ctx,
 				const struct ckpt_hdr_file *h);
 	bool anonymous;
+	bool pipe;
 };
 
 struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
@@ -48,8 +51,9 @@ extern const struct ckpt_file_ops ckpt_file_chr_ops;
 /* tty.c: terminals */
 extern const struct ckpt_file_ops ckpt_file_tty_ops;
 
-/* pipe.c: pipes, with their data */
+/* pipe.c: pipes and named FIFOs, with their data */
 extern const struct ckpt_file_ops ckpt_file_pipe_ops;
+extern const struct ckpt_file_ops ckpt_file_fifo_ops;
 int ckpt_restore_pipe(struct ckpt_ctx *ctx);
 int ckpt_pipe_check_external(struct ckpt_ctx *ctx);
 

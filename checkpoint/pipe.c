@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Checkpoint/restart: pipes.
+ * Checkpoint/restart: pipes and named FIFOs.
  *
  * A pipe is saved once, with the bytes in it, as a CKPT_HDR_PIPE record
  * written before the record of the first of its ends met; each end is a
@@ -9,6 +9,13 @@
  * the record makes a new pipe of the same capacity with the same bytes in
  * it, and each end record takes its end of that pipe: whatever tasks held
  * the ends before hold them again, and read what was in flight.
+ *
+ * A FIFO opened by path is an end of the pipe its inode holds, saved the
+ * same way, its records of kind CKPT_FILE_FIFO with the path. At restart
+ * the first of them opens the path read-write: that "keeper" lets every
+ * end open without waiting for a partner, and takes the data of the pipe
+ * made from the record; each end then reopens the path with its own
+ * flags. The keeper goes with the restart's objects.
  */
 #include <linux/checkpoint.h>
 #include <linux/err.h>
@@ -42,10 +49,14 @@ static const struct ckpt_obj_ops ckpt_pipe_obj_ops = {
  * struct ckpt_rst_pipe - a pipe made again at restart
  * @ref: one per objhash reference
  * @end: its read and its write end
+ * @fifo: for a FIFO, the keeper, which the data went to
+ * @taken: an end of @end was taken
  */
 struct ckpt_rst_pipe {
 	refcount_t ref;
 	struct file *end[2];
+	struct file *fifo;
+	bool taken;
 };
 
 static void ckpt_rst_pipe_ref(void *ptr)
@@ -63,6 +74,8 @@ static void ckpt_rst_pipe_unref(void *ptr)
 		return;
 	fput(p->end[0]);
 	fput(p->end[1]);
+	if (p->fifo)
+		fput(p->fifo);
 	kfree(p);
 }
 
@@ -230,6 +243,14 @@ out:
 	return ret;
 }
 
+/* An end of a pipe and a FIFO name the same pipe record */
+static int ckpt_pipe_mixed(struct ckpt_ctx *ctx, const struct ckpt_hdr_file *h)
+{
+	ckpt_err(ctx, -EINVAL, "record %u: pipe objref %d is a pipe's and a FIFO's",
+		 ctx->nr_records, h->peer_objref);
+	return -EINVAL;
+}
+
 static struct file *ckpt_file_pipe_restore(struct ckpt_ctx *ctx,
 					   const struct ckpt_hdr_file *h)
 {
@@ -243,6 +264,9 @@ static struct file *ckpt_file_pipe_restore(struct ckpt_ctx *ctx,
 	p = ckpt_obj_fetch(ctx, h->peer_objref, &ckpt_rst_pipe_obj_ops);
 	if (IS_ERR(p))
 		return ERR_CAST(p);
+	if (p->fifo)
+		return ERR_PTR(ckpt_pipe_mixed(ctx, h));
+	p->taken = true;
 	file = get_file(p->end[acc == O_WRONLY]);
 	spin_lock(&file->f_lock);
 	file->f_flags = (file->f_flags & ~O_NONBLOCK) |
@@ -258,6 +282,119 @@ const struct ckpt_file_ops ckpt_file_pipe_ops = {
 	.checkpoint = ckpt_file_pipe_checkpoint,
 	.restore = ckpt_file_pipe_restore,
 	.anonymous = true,
+	.pipe = true,
+};
+
+/* A FIFO opened by path (not with O_PATH, which makes no end of it) */
+static bool ckpt_file_is_fifo(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	return S_ISFIFO(inode->i_mode) &&
+	       inode->i_sb->s_magic != PIPEFS_MAGIC &&
+	       get_pipe_info(file, false);
+}
+
+/*
+ * Opens the keeper of the FIFO at @h's path and moves the data of the
+ * pipe made from its record into it. The FIFO must be empty: what is in
+ * it is not the image's.
+ */
+static int ckpt_fifo_keep(struct ckpt_ctx *ctx, struct ckpt_rst_pipe *p,
+			  const struct ckpt_hdr_file *h)
+{
+	struct pipe_inode_info *pipe;
+	loff_t rpos = 0, wpos = 0;
+	struct file *keeper;
+	ssize_t n = 0, w;
+	long size;
+	bool empty;
+	u8 *buf;
+
+	keeper = filp_open(h->path, O_RDWR | O_NONBLOCK, 0);
+	if (IS_ERR(keeper)) {
+		ckpt_err(ctx, PTR_ERR(keeper), "%s: cannot open the FIFO read-write",
+			 h->path);
+		return PTR_ERR(keeper);
+	}
+	pipe = get_pipe_info(keeper, false);
+	if (!S_ISFIFO(file_inode(keeper)->i_mode) || !pipe) {
+		ckpt_err(ctx, -ESTALE, "%s is no FIFO any more", h->path);
+		fput(keeper);
+		return -ESTALE;
+	}
+	pipe_lock(pipe);
+	empty = pipe_empty(pipe->head, pipe->tail);
+	pipe_unlock(pipe);
+	size = pipe_fcntl(p->end[1], F_GETPIPE_SZ, 0);
+	if (!empty) {
+		ckpt_err(ctx, -EBUSY, "%s: the FIFO has data that is not the image's",
+			 h->path);
+		size = -EBUSY;
+	} else if (size > 0) {
+		size = pipe_fcntl(keeper, F_SETPIPE_SZ, size);
+		if (size < 0)
+			ckpt_err(ctx, size, "%s: cannot resize the FIFO", h->path);
+	}
+	buf = size > 0 ? kmalloc(PAGE_SIZE, GFP_KERNEL) : NULL;
+	if (size > 0 && !buf)
+		size = -ENOMEM;
+	while (size > 0 && (n = kernel_read(p->end[0], buf, PAGE_SIZE, &rpos)) > 0) {
+		w = kernel_write(keeper, buf, n, &wpos);
+		if (w != n) {
+			n = w < 0 ? w : -EIO;
+			ckpt_err(ctx, n, "%s: cannot fill the FIFO", h->path);
+			break;
+		}
+	}
+	kfree(buf);
+	/* The pipe made from the record is empty once read through */
+	if (size < 0 || (n < 0 && n != -EAGAIN)) {
+		fput(keeper);
+		return size < 0 ? size : n;
+	}
+	p->fifo = keeper;
+	return 0;
+}
+
+static struct file *ckpt_file_fifo_restore(struct ckpt_ctx *ctx,
+					   const struct ckpt_hdr_file *h)
+{
+	struct ckpt_rst_pipe *p;
+	struct file *file;
+	int ret;
+
+	if (!S_ISFIFO(h->mode) || h->f_flags & (O_DIRECT | O_PATH | O_DIRECTORY) ||
+	    h->pos)
+		return ERR_PTR(-EINVAL);
+	p = ckpt_obj_fetch(ctx, h->peer_objref, &ckpt_rst_pipe_obj_ops);
+	if (IS_ERR(p))
+		return ERR_CAST(p);
+	if (p->taken)
+		return ERR_PTR(ckpt_pipe_mixed(ctx, h));
+	if (!p->fifo) {
+		ret = ckpt_fifo_keep(ctx, p, h);
+		if (ret)
+			return ERR_PTR(ret);
+	}
+	/* It does not wait for a partner: the keeper is both */
+	file = ckpt_file_reopen(ctx, h, true);
+	if (!IS_ERR(file) && file_inode(file) != file_inode(p->fifo)) {
+		ckpt_err(ctx, -ESTALE, "%s is not the FIFO of pipe objref %d",
+			 h->path, h->peer_objref);
+		fput(file);
+		return ERR_PTR(-ESTALE);
+	}
+	return file;
+}
+
+const struct ckpt_file_ops ckpt_file_fifo_ops = {
+	.kind = CKPT_FILE_FIFO,
+	.name = "FIFO",
+	.match = ckpt_file_is_fifo,
+	.checkpoint = ckpt_file_pipe_checkpoint,
+	.restore = ckpt_file_fifo_restore,
+	.pipe = true,
 };
 
 /* The ends of pipes the image's tasks hold, each with its descriptors */

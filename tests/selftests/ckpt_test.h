@@ -1743,7 +1743,8 @@ static inline void ckpt_check_file(struct __test_metadata *_metadata,
 	} else {
 		EXPECT_TRUE(path_ok(path, f.path_len))
 			TH_LOG("FILE at %zu: bad path (path_len %u)", off, f.path_len);
-		EXPECT_EQ(0, f.peer_objref) TH_LOG("%s: peer_objref", path);
+		if (f.kind != CKPT_FILE_FIFO)
+			EXPECT_EQ(0, f.peer_objref) TH_LOG("%s: peer_objref", path);
 	}
 	if (o->next_pipe) {
 		EXPECT_EQ(o->next_pipe, f.peer_objref)
@@ -1777,6 +1778,12 @@ static inline void ckpt_check_file(struct __test_metadata *_metadata,
 		EXPECT_TRUE((f.f_flags & O_ACCMODE) == O_RDONLY ||
 			    (f.f_flags & O_ACCMODE) == O_WRONLY)
 			TH_LOG("%s: f_flags 0%o", path, f.f_flags);
+		EXPECT_EQ(0ULL, f.pos) TH_LOG("%s", path);
+		break;
+	case CKPT_FILE_FIFO:
+		EXPECT_TRUE(S_ISFIFO(f.mode)) TH_LOG("%s: mode 0%o", path, f.mode);
+		EXPECT_TRUE(pipe_known(o, f.peer_objref))
+			TH_LOG("%s: peer_objref %d of no PIPE before", path, f.peer_objref);
 		EXPECT_EQ(0ULL, f.pos) TH_LOG("%s", path);
 		break;
 	default:

@@ -255,12 +255,26 @@ static size_t pipe_consume(int rep, int rd, size_t from, size_t len)
 	return i - from;
 }
 
+/* If set, the filter writes into the FIFO at this path, which the consumer reads */
+static char pipe_fifo[128];
+
+/* fd, or the FIFO opened with flags in its place if there is one */
+static int pipe_or_fifo(int fd, int flags)
+{
+	if (pipe_fifo[0])
+		fd = open(pipe_fifo, flags);
+	if (fd < 0)
+		_exit(RS_EXIT_SETUP);
+	return fd;
+}
+
 static void pipe_root(int rep)
 {
-	int p1[2], p2[2];
+	int p1[2], p2[2] = { -1, -1 };
 	pid_t pid;
 
-	if (pipe(p1) || pipe(p2) || fcntl(p1[1], F_SETPIPE_SZ, PIPE1_SIZE) < PIPE1_SIZE)
+	if (pipe(p1) || fcntl(p1[1], F_SETPIPE_SZ, PIPE1_SIZE) < PIPE1_SIZE ||
+	    (pipe_fifo[0] ? mkfifo(pipe_fifo, 0600) : pipe(p2)))
 		_exit(RS_EXIT_SETUP);
 	pid = fork();
 	if (pid == 0) {
@@ -273,6 +287,7 @@ static void pipe_root(int rep)
 	if (pid == 0) {
 		close(p1[1]);
 		close(p2[0]);
+		p2[1] = pipe_or_fifo(p2[1], O_WRONLY);
 		if (pipe_pump(p1[0], p2[1], PIPE_FILTERED) != PIPE_FILTERED)
 			_exit(RS_EXIT_SETUP);
 		say(rep, "task %d\n", getpid());
@@ -290,6 +305,7 @@ static void pipe_root(int rep)
 		close(p1[0]);
 		close(p1[1]);
 		close(p2[1]);
+		p2[0] = pipe_or_fifo(p2[0], O_RDONLY);
 		if (pipe_consume(rep, p2[0], 0, PIPE_CONSUMED) != PIPE_CONSUMED)
 			_exit(RS_EXIT_SETUP);
 		say(rep, "task %d\n", getpid());
@@ -636,6 +652,69 @@ TEST_F_TIMEOUT(tree, pipeline, 120)
 		rs_read_report(&tt->t);
 	}
 	EXPECT_NE(NULL, strstr(tt->t.text, want)) TH_LOG("report: %s", tt->t.text);
+}
+
+/*
+ * The same with a named FIFO between the filter and the consumer, each
+ * with its own open file of it: after the restart the FIFO, reopened by
+ * its path, still holds what was in flight, and the consumer gets every
+ * byte once, then the end of the file when the filter closes its end.
+ */
+TEST_F_TIMEOUT(tree, fifo_pipeline, 120)
+{
+	struct tree_test *tt = &self->tt;
+	char err[1024], want[64];
+	pid_t root = 0;
+
+	snprintf(pipe_fifo, sizeof(pipe_fifo), "%s/fifo", tt->t.dir);
+	tree_checkpoint(_metadata, tt, pipe_root, 4);
+	ASSERT_EQ(0, run_mktree(tt, variant->pipe_in, &root, err, sizeof(err)))
+		TH_LOG("mktree: %s", err);
+	for (int i = 0; i < tt->n; i++)
+		kill(tt->pids[i], SIGCONT);
+	snprintf(want, sizeof(want), "consumer got %d\n", PIPE_TOTAL);
+	for (int waited = 0; waited < RS_WAIT_MS && !strstr(tt->t.text, "consumer got");
+	     waited += 20) {
+		ckpt_msleep(20);
+		rs_read_report(&tt->t);
+	}
+	EXPECT_NE(NULL, strstr(tt->t.text, want)) TH_LOG("report: %s", tt->t.text);
+}
+
+/*
+ * A FIFO that is not the one saved is refused: holding data that is not
+ * the image's (EBUSY), or replaced by another FIFO at its path (ESTALE);
+ * either way no task of the tree is left.
+ */
+TEST_F_TIMEOUT(tree, fifo_refused, 120)
+{
+	struct tree_test *tt = &self->tt;
+	char err[1024];
+	pid_t root = 0;
+	int fd;
+
+	if (variant->pipe_in)
+		SKIP(return, "the file variant covers it");
+	snprintf(pipe_fifo, sizeof(pipe_fifo), "%s/fifo", tt->t.dir);
+	tree_checkpoint(_metadata, tt, pipe_root, 4);
+
+	fd = open(pipe_fifo, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(3, write(fd, "xyz", 3));
+	EXPECT_EQ(1, run_mktree(tt, false, &root, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "has data that is not the image's"))
+		TH_LOG("mktree: %s", err);
+	close(fd);
+	kill_all(tt);
+
+	ASSERT_EQ(0, unlink(pipe_fifo));
+	ASSERT_EQ(0, mkfifo(pipe_fifo, 0600));
+	EXPECT_EQ(1, run_mktree(tt, false, &root, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "was replaced")) TH_LOG("mktree: %s", err);
+	kill_all(tt);
+	for (int i = 0; i < tt->n; i++) {
+		EXPECT_NE(0, kill(tt->pids[i], 0)) TH_LOG("pid %d is alive", tt->pids[i]);
+	}
 }
 
 /*

@@ -58,6 +58,7 @@ static const char *const file_kinds[] = {
 	[CKPT_FILE_CHR] = "character device",
 	[CKPT_FILE_TTY] = "terminal",
 	[CKPT_FILE_PIPE] = "pipe",
+	[CKPT_FILE_FIFO] = "FIFO",
 };
 
 /* The inode type each kind of file has */
@@ -67,6 +68,7 @@ static const unsigned int file_kind_type[] = {
 	[CKPT_FILE_CHR] = S_IFCHR,
 	[CKPT_FILE_TTY] = S_IFCHR,
 	[CKPT_FILE_PIPE] = S_IFIFO,
+	[CKPT_FILE_FIFO] = S_IFIFO,
 };
 
 /* new_decode_dev() */
@@ -120,10 +122,16 @@ static bool tty_dev(uint32_t dev)
 
 static const char *const acc_modes[] = { "RDONLY", "WRONLY", "RDWR", "ACCMODE3" };
 
+static bool names_pipe(uint32_t kind)
+{
+	return kind == CKPT_FILE_PIPE || kind == CKPT_FILE_FIFO;
+}
+
 /*
  * An end of a pipe takes its end of the pipe made for its PIPE record:
  * read or write only, at offset 0, and never reopened by its path (only
- * the pipe's name, "pipe:[ino]").
+ * the pipe's name, "pipe:[ino]"). A FIFO is reopened by its path, in any
+ * access mode, and takes the pipe's data.
  */
 static int check_pipe_end(const struct ckpt_hdr_file *f, char *why, size_t size)
 {
@@ -133,7 +141,7 @@ static int check_pipe_end(const struct ckpt_hdr_file *f, char *why, size_t size)
 		return ckpt_bad(why, size, "peer_objref %" PRId32 " of an end of a pipe"
 				" is not positive", f->peer_objref);
 	/* RDONLY or WRONLY: it picks the end */
-	if (acc > 1)
+	if (acc == 3 || (acc == 2 && f->kind == CKPT_FILE_PIPE))
 		return ckpt_bad(why, size, "an end of a pipe opened %s", acc_modes[acc]);
 	if (f->f_flags & (O_DIRECT_ | O_DIRECTORY_ | O_PATH_))
 		return ckpt_bad(why, size, "f_flags 0%" PRIo32 " of an end of a pipe",
@@ -162,9 +170,9 @@ int ckpt_check_file(const void *rec, uint32_t len, char *why, size_t size)
 				f.f_flags);
 	if (f.flags & ~CKPT_FILE_IMAGE)
 		return ckpt_bad(why, size, "unknown flags 0x%" PRIx32, f.flags);
-	if (f.kind == CKPT_FILE_PIPE && check_pipe_end(&f, why, size) < 0)
+	if (names_pipe(f.kind) && check_pipe_end(&f, why, size) < 0)
 		return -1;
-	if (f.kind != CKPT_FILE_PIPE && f.peer_objref)
+	if (!names_pipe(f.kind) && f.peer_objref)
 		return ckpt_bad(why, size, "a %s with peer_objref %" PRId32,
 				file_kinds[f.kind], f.peer_objref);
 	if (f.kind == CKPT_FILE_CHR && !mem_dev(f.rdev))
@@ -192,7 +200,7 @@ int ckpt_track_file(struct ckpt_state *st, const void *rec, uint32_t len, char *
 
 	(void)len;
 	ckpt_decode_file(rec, &f);
-	if (f.kind == CKPT_FILE_PIPE &&
+	if (names_pipe(f.kind) &&
 	    ckpt_state_check_pipe(st, f.peer_objref, "peer_objref", why, size) < 0)
 		return -1;
 	if (ckpt_state_add_file(st, f.objref, f.kind, path, why, size) < 0)
@@ -245,7 +253,7 @@ void ckpt_print_file(FILE *out, const void *rec, uint32_t len, const struct ckpt
 		fprintf(out, FIELD "%s\n", "kind", file_kinds[f.kind]);
 	else
 		fprintf(out, FIELD "unknown (%" PRIu32 ")\n", "kind", f.kind);
-	if (f.kind == CKPT_FILE_PIPE || f.peer_objref) {
+	if (names_pipe(f.kind) || f.peer_objref) {
 		fprintf(out, FIELD, "pipe");
 		print_pipe_ref(out, st, f.peer_objref);
 		putc('\n', out);

@@ -666,6 +666,7 @@ enum ckpt_file_kind {
 	CKPT_FILE_CHR = 3,		/* /dev/null, zero, full, random, urandom */
 	CKPT_FILE_TTY = 4,		/* a terminal: the restarter's own */
 	CKPT_FILE_PIPE = 5,		/* an end of a pipe(2) */
+	CKPT_FILE_FIFO = 6,		/* a named FIFO, reopened by path */
 };
 
 /* struct ckpt_hdr_file.flags */
@@ -682,8 +683,8 @@ enum ckpt_file_kind {
  * @f_flags: open(2) flags of the file (O_APPEND, O_NONBLOCK...)
  * @mode: st_mode of the inode
  * @flags: CKPT_FILE_* flags
- * @peer_objref: CKPT_FILE_PIPE: objref of the CKPT_HDR_PIPE record of the
- *	pipe this is an end of (which comes first); else 0
+ * @peer_objref: CKPT_FILE_PIPE, CKPT_FILE_FIFO: objref of the CKPT_HDR_PIPE
+ *	record of the pipe this is an end of (which comes first); else 0
  * @pos: file offset
  * @dev: st_dev of the inode (new_encode_dev())
  * @rdev: st_rdev of the inode, for devices
