@@ -23,7 +23,9 @@
  */
 #include "ckpt_restart.h"
 
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #define TREE_MAX	32
 #define ZOMBIE_STATUS	42
@@ -829,14 +831,19 @@ static pid_t orphan_g, orphan_d;
 
 /*
  * Waits until pid has exited: a group that its exit orphans gets SIGHUP
- * if a task of it is stopped then.
+ * if a task of it is stopped then. (A pidfd, not /proc, which may show
+ * another pid namespace.)
  */
 static void wait_exited(pid_t pid)
 {
-	struct proc_ids ids;
+	struct pollfd pfd = { .events = POLLIN };
 
-	while (!proc_ids(pid, &ids) && ids.state != 'Z')
-		ckpt_msleep(2);
+	pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd.fd < 0)
+		return;
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	close(pfd.fd);
 }
 
 static void orphan_d4(int rep)
@@ -1009,6 +1016,181 @@ TEST_F_TIMEOUT(tree, pidns, 120)
 	/* The namespace ends with its init */
 	kill(init, SIGKILL);
 	tt->n = 0;
+}
+
+/*
+ * A container: the init of a new pid namespace (pid 1 there, which leads
+ * its session) with a session of its own below it (A's part of the tree
+ * of the identity test) and the orphans of a daemon that forked after
+ * setsid() and exited (d2 and its children, in session D, now children
+ * of the init). checkpoint(init, fd, 0) takes the namespace; mktree
+ * makes a new one, whose init is the restored init, and the pids,
+ * parents, groups, sessions and states inside it are the saved ones.
+ */
+static void container_root(int rep)
+{
+	if (setsid() < 0)
+		_exit(RS_EXIT_SETUP);
+	child(rep, -1, tree_a);
+	orphan_d = orphan_parent(-1, orphan_session, rep);
+}
+
+#define CONTAINER_TASKS	11
+
+/* The last field of a line of /proc/PID/status, or -1 */
+static pid_t status_last(pid_t pid, const char *key)
+{
+	char path[64], buf[2048], *p, *end;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_small_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, key);
+	if (!p)
+		return -1;
+	end = strchr(p, '\n');
+	if (end)
+		*end = 0;
+	p = strrchr(p, '\t');
+	return p ? atoi(p + 1) : -1;
+}
+
+#define PROCS_MAX	4096
+
+/* Every process's ids, as this test's namespace sees them; how many */
+static int procs_snapshot(struct proc_ids *all)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) && n < PROCS_MAX) {
+		pid_t p = atoi(de->d_name);
+
+		if (p > 0 && !proc_ids(p, &all[n]))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * ids[n..]: the process all[k] and its descendants, with the ids they
+ * have in their pid namespace; returns the new n, or -1
+ */
+static int container_ids(const struct proc_ids *all, int nr_all, int k,
+			 pid_t inner_ppid, struct proc_ids *ids, int n)
+{
+	struct proc_ids *me = &ids[n];
+	pid_t pid = all[k].pid;
+
+	if (n >= TREE_MAX)
+		return -1;
+	*me = all[k];
+	me->pid = status_last(pid, "NSpid:");
+	me->ppid = inner_ppid;
+	me->pgid = status_last(pid, "NSpgid:");
+	me->sid = status_last(pid, "NSsid:");
+	n++;
+	for (int c = 0; c < nr_all && n >= 0; c++)
+		if (all[c].ppid == pid)
+			n = container_ids(all, nr_all, c, me->pid, ids, n);
+	return n;
+}
+
+static int cmp_ids(const void *a, const void *b)
+{
+	return ((const struct proc_ids *)a)->pid - ((const struct proc_ids *)b)->pid;
+}
+
+/*
+ * The ids in the namespace of init once its tree is there and stopped;
+ * the number of tasks found otherwise
+ */
+static int container_settle(pid_t init, struct proc_ids *ids)
+{
+	static struct proc_ids all[PROCS_MAX];
+	int64_t t0 = mono_ns();
+	int n = 0;
+
+	while (mono_ns() - t0 < (int64_t)RS_WAIT_MS * 1000000) {
+		int nr_all = procs_snapshot(all), k, i;
+
+		for (k = 0; k < nr_all && all[k].pid != init; k++)
+			;
+		n = k < nr_all ? container_ids(all, nr_all, k, 0, ids, 0) : -1;
+		for (i = 0; i < n && ids[i].state == 'T'; i++)
+			;
+		if (n == CONTAINER_TASKS && i == n) {
+			qsort(ids, n, sizeof(*ids), cmp_ids);
+			return 0;
+		}
+		ckpt_msleep(20);
+	}
+	return n ? n : -1;
+}
+
+TEST_F_TIMEOUT(tree, container, 150)
+{
+	struct tree_test *tt = &self->tt;
+	struct proc_ids before[TREE_MAX], after[TREE_MAX];
+	pid_t root = 0, init;
+	char err[1024];
+	int rep, status, sessions = 0, orphans = 0;
+	long id;
+
+	init = fork_flags(CLONE_NEWPID);
+	ASSERT_LE(0, init) TH_LOG("clone(CLONE_NEWPID): %s", strerror(errno));
+	if (init == 0) {
+		/* rs_target_enter() but for the parent, outside the namespace */
+		int null = open("/dev/null", O_RDWR);
+
+		if (null < 0 || dup2(null, 0) || dup2(null, 1) != 1 ||
+		    dup2(null, 2) != 2 || close_range(3, ~0U, 0))
+			_exit(RS_EXIT_SETUP);
+		rep = open(tt->t.report, O_WRONLY | O_APPEND);
+		if (rep < 0)
+			_exit(RS_EXIT_SETUP);
+		container_root(rep);
+		leaf(rep);
+	}
+	tt->t.target = init;
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
+	ASSERT_EQ(0, collect(tt, CONTAINER_TASKS)) TH_LOG("report: %s", tt->t.text);
+	tt->n = 0;
+	/* Its own SIGSTOP does not stop an init; one from outside does */
+	ASSERT_EQ(0, kill(init, SIGSTOP));
+	ASSERT_EQ(0, container_settle(init, before)) TH_LOG("the container did not stop");
+	for (int i = 0; i < CONTAINER_TASKS; i++) {
+		sessions += before[i].sid == before[i].pid;
+		orphans += before[i].ppid == 1 && before[i].sid != 1;
+	}
+	ASSERT_EQ(1, before[0].pid);
+	ASSERT_EQ(2, sessions) TH_LOG("the init's and A's");
+	ASSERT_EQ(2, orphans) TH_LOG("A and the orphan d2, in session D");
+
+	id = sys_checkpoint(init, tt->t.img, 0);
+	ASSERT_LT(0, id) TH_LOG("checkpoint: %s", strerror(errno));
+	kill(init, SIGKILL);
+	ASSERT_EQ(init, waitpid(init, &status, 0));
+	tt->t.target = 0;
+
+	ASSERT_EQ(0, run_mktree(tt, variant->pipe_in, &root, err, sizeof(err)))
+		TH_LOG("mktree: %s", err);
+	ASSERT_LT(0, root);
+	tt->t.target = root;	/* the cleanup kills it */
+	EXPECT_EQ(1, inner_pid(root)) TH_LOG("the root is the init of its namespace");
+	ASSERT_EQ(0, container_settle(root, after)) TH_LOG("the restarted container");
+	for (int i = 0; i < CONTAINER_TASKS; i++) {
+		struct proc_ids *b = &before[i], *a = &after[i];
+
+		EXPECT_EQ(b->pid, a->pid);
+		EXPECT_EQ(b->ppid, a->ppid) TH_LOG("pid %d: parent", b->pid);
+		EXPECT_EQ(b->pgid, a->pgid) TH_LOG("pid %d: process group", b->pid);
+		EXPECT_EQ(b->sid, a->sid) TH_LOG("pid %d: session", b->pid);
+	}
 }
 
 TEST_HARNESS_MAIN
