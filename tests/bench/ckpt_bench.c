@@ -33,7 +33,11 @@
  * until mktree returns, when the kernel has restored every process; then
  * every process must be back with its pid. With -T NTHREADS, the same for
  * one process of NTHREADS threads, each with some stack of its own: every
- * thread must be back with its tid.
+ * thread must be back with its tid. Then the tree (or process) is started
+ * again and left running, and `ckpt -v` checkpoints it as a user would:
+ * it freezes the tree with the cgroup freezer, checkpoints it and thaws
+ * it, and says how long the tree was kept still, freezing and thawing
+ * included.
  *
  * Every figure is the median of REPEAT runs (3 by default). The output is
  * one line per size, "bench: memory ...", and with -c one "bench: criu
@@ -641,10 +645,11 @@ static void __attribute__((noreturn)) tree_node(pid_t *slots, int i, int nr)
 		pause();
 }
 
-/* Whether every process of the tree is there and stopped */
-static bool tree_stopped(const pid_t *slots, int nr)
+/* How many processes of the tree are stopped; -1 if one is not there yet */
+static int tree_nr_stopped(const pid_t *slots, int nr)
 {
 	char path[64], buf[512], *p;
+	int stopped = 0;
 
 	for (int i = 0; i < nr; i++) {
 		pid_t pid = __atomic_load_n(&slots[i], __ATOMIC_SEQ_CST);
@@ -658,13 +663,20 @@ static bool tree_stopped(const pid_t *slots, int nr)
 		if (fd >= 0)
 			close(fd);
 		if (n <= 0)
-			return false;
+			return -1;
 		buf[n] = 0;
 		p = strrchr(buf, ')');
-		if (!p || p[1] != ' ' || p[2] != 'T')
-			return false;
+		if (!p || p[1] != ' ')
+			return -1;
+		stopped += p[2] == 'T';
 	}
-	return true;
+	return stopped;
+}
+
+/* Whether every process of the tree is there and stopped */
+static bool tree_stopped(const pid_t *slots, int nr)
+{
+	return tree_nr_stopped(slots, nr) == nr;
 }
 
 static void tree_wait_stopped(const pid_t *slots, int nr, const char *what)
@@ -806,6 +818,63 @@ static double tree_restart(const pid_t *slots, int nr)
 	return t;
 }
 
+/* Lets the stopped tree (or threaded process) run again */
+static void tree_continue(const pid_t *slots, int nr, bool threads)
+{
+	double t0 = now();
+
+	for (int i = 0; i < (threads ? 1 : nr); i++)
+		kill(slots[i], SIGCONT);
+	while (tree_nr_stopped(slots, nr) != 0) {
+		if (now() - t0 > TREE_WAIT_S)
+			fail("the %d-process tree did not go on", nr);
+		usleep(2000);
+	}
+}
+
+/*
+ * ckpt -v on the running tree whose root is @root: how long ckpt says it
+ * kept the tree still, in seconds, and the checkpoint's part of it
+ */
+static double tree_ckpt_tool(pid_t root, double *syscall_part)
+{
+	char path[512], pid[16], msg[4096], *p;
+	double still, freezing, ckpt, thawing;
+	size_t len = 0;
+	int e[2], status;
+	pid_t child;
+	ssize_t n;
+
+	tmp_path(path, sizeof(path), "bench-ckpt-image");
+	snprintf(pid, sizeof(pid), "%d", root);
+	if (pipe2(e, O_CLOEXEC) < 0)
+		fail("pipe: %s", strerror(errno));
+	child = fork();
+	if (child < 0)
+		fail("fork: %s", strerror(errno));
+	if (child == 0) {
+		dup2(e[1], 2);
+		execlp("ckpt", "ckpt", "-v", "-o", path, pid, (char *)NULL);
+		_exit(127);
+	}
+	close(e[1]);
+	while (len < sizeof(msg) - 1 &&
+	       (n = read(e[0], msg + len, sizeof(msg) - 1 - len)) > 0)
+		len += (size_t)n;
+	msg[len] = 0;
+	close(e[0]);
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		fail("ckpt -v %d: status %#x: %s", root, status, msg);
+	unlink(path);
+	p = strstr(msg, "kept still for ");
+	if (!p || sscanf(p, "kept still for %lf ms: freezing %lf ms, checkpoint %lf ms,"
+			 " thawing %lf ms", &still, &freezing, &ckpt, &thawing) != 4)
+		fail("ckpt -v %d did not say how long it kept the tree still: %s", root, msg);
+	*syscall_part = ckpt / 1000;
+	return still / 1000;
+}
+
 /*
  * criu restore -d of the dumped tree: seconds until it returns, the tree
  * restored; then every pid must be back, stopped as it was
@@ -828,6 +897,7 @@ static void bench_tree(int nr, bool threads, int repeat)
 {
 	double ckpt[MAX_REPEAT], rst[MAX_REPEAT], t_ckpt, t_rst;
 	double cdump[MAX_REPEAT], crst[MAX_REPEAT], t_cdump, t_crst;
+	double still[MAX_REPEAT], still_ckpt[MAX_REPEAT], t_still;
 	pid_t *slots = mmap(NULL, nr * sizeof(pid_t), PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	off_t image = 0, criu_image = 0;
@@ -846,6 +916,11 @@ static void bench_tree(int nr, bool threads, int repeat)
 		rst[i] = tree_restart(slots, nr);
 		tree_kill(slots, nr, 0);
 
+		root = spawn_tree(slots, nr, threads ? thread_node : tree_node);
+		tree_continue(slots, nr, threads);
+		still[i] = tree_ckpt_tool(root, &still_ckpt[i]);
+		tree_kill(slots, nr, root);
+
 		if (!criu)
 			continue;
 		root = spawn_tree(slots, nr, threads ? thread_node : tree_node);
@@ -858,6 +933,7 @@ static void bench_tree(int nr, bool threads, int repeat)
 	munmap(slots, nr * sizeof(pid_t));
 	t_ckpt = median(ckpt, repeat);
 	t_rst = median(rst, repeat);
+	t_still = median(still, repeat);
 	printf("bench: %s %5d %s  image %7.1f MiB  "
 	       "checkpoint %7.3f s (%.2f ms a %s, the time the %s is stopped for it)  "
 	       "restart with mktree %7.3f s (%.2f ms a %s)\n",
@@ -865,6 +941,9 @@ static void bench_tree(int nr, bool threads, int repeat)
 	       (double)image / MIB, t_ckpt, 1000 * t_ckpt / nr,
 	       threads ? "thread" : "process", threads ? "process" : "tree",
 	       t_rst, 1000 * t_rst / nr, threads ? "thread" : "process");
+	printf("bench: ckpt   %5d %s  kept still by ckpt -v %7.3f s, freezing and thawing"
+	       " included (the checkpoint %.3f s of it)\n",
+	       nr, threads ? "threads  " : "processes", t_still, median(still_ckpt, repeat));
 	if (criu) {
 		t_cdump = median(cdump, repeat);
 		t_crst = median(crst, repeat);

@@ -70,6 +70,7 @@ trap cleanup EXIT
 state() { sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
 contains() { grep -q -- "$2" "$1"; }
 icontains() { grep -qi -E -- "$2" "$1"; }
+not_contains() { ! grep -q -- "$2" "$1"; }
 # A live process (a zombie is not one)
 alive() { [ -n "$(state "$1")" ] && [ "$(state "$1")" != Z ]; }
 notalive() { ! alive "$1"; }
@@ -129,6 +130,8 @@ ckpt -v "$P" > "$T/img" 2> "$T/err"
 check "ckpt_exit_status_0" [ $? -eq 0 ]
 check "ckpt_froze_in_own_cgroup" contains "$T/err" "froze process $P in cgroup $CGROOT/ckpt-$P"
 check "ckpt_verbose_prints_checkpoint_id" contains "$T/err" "checkpoint id [1-9]"
+check "ckpt_verbose_says_how_long_kept_still" grep -q -E \
+	"kept still for [0-9.]+ ms: freezing [0-9.]+ ms, checkpoint [0-9.]+ ms, thawing [0-9.]+ ms" "$T/err"
 check "ckpt_image_written" [ -s "$T/img" ]
 check "ckpt_target_still_alive" alive "$P"
 check "ckpt_target_running_again" [ "$(state "$P")" = S ]
@@ -179,6 +182,7 @@ done
 ckpt -v "$P" > "$T/img3" 2> "$T/err"
 check "ckpt_frozen_target_exit_0" [ $? -eq 0 ]
 check "ckpt_frozen_target_left_alone" contains "$T/err" "stopped or frozen already"
+check "ckpt_frozen_target_not_kept_still_by_ckpt" not_contains "$T/err" "kept still"
 check "ckpt_frozen_target_stays_frozen" grep -q "frozen 1" "$CGROOT/ckpt-tools-alone/cgroup.events"
 ckptinfo -q "$T/img3" > /dev/null 2>&1
 check "ckptinfo_frozen_target_image_exit_0" [ $? -eq 0 ]

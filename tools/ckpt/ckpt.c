@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/checkpoint.h>
 
@@ -38,6 +39,42 @@ struct options {
 
 static volatile sig_atomic_t interrupted;
 
+/* When each step ended: how long the processes were kept still */
+enum step { STEP_START, STEP_FROZEN, STEP_SAVED, STEP_THAWED, NR_STEPS };
+
+static void step_done(struct timespec *at, enum step s)
+{
+	clock_gettime(CLOCK_MONOTONIC, &at[s]);
+}
+
+static double step_ms(const struct timespec *at, enum step from, enum step to)
+{
+	return (double)(at[to].tv_sec - at[from].tv_sec) * 1e3 +
+	       (double)(at[to].tv_nsec - at[from].tv_nsec) / 1e6;
+}
+
+/*
+ * -v: how long the processes were kept still by ckpt (not when they were
+ * found stopped or frozen), from the first freeze to the last thaw
+ */
+static void report_frozen(const struct target *t, const struct timespec *at, bool thawed)
+{
+	if (t->how == FREEZE_NONE)
+		return;
+	if (thawed)
+		fprintf(stderr, "%s: kept still for %.3f ms: freezing %.3f ms, checkpoint"
+			" %.3f ms, thawing %.3f ms\n", program_invocation_short_name,
+			step_ms(at, STEP_START, STEP_THAWED),
+			step_ms(at, STEP_START, STEP_FROZEN),
+			step_ms(at, STEP_FROZEN, STEP_SAVED),
+			step_ms(at, STEP_SAVED, STEP_THAWED));
+	else
+		fprintf(stderr, "%s: kept still until killed: freezing %.3f ms, checkpoint"
+			" %.3f ms\n", program_invocation_short_name,
+			step_ms(at, STEP_START, STEP_FROZEN),
+			step_ms(at, STEP_FROZEN, STEP_SAVED));
+}
+
 static void on_signal(int sig)
 {
 	interrupted = sig;
@@ -55,7 +92,8 @@ static void usage(FILE *out)
 		"  -t       take PID and its descendants only, even if it is the init\n"
 		"           of a pid namespace\n"
 		"  -v       say what is checkpointed, how the process was frozen, the\n"
-		"           checkpoint id and what the image holds, on standard error\n"
+		"           checkpoint id, what the image holds and how long the\n"
+		"           processes were kept still, on standard error\n"
 		"  -x       accept what the processes share with processes outside (a\n"
 		"           pipe to one, say): it is not shared after a restart\n",
 		program_invocation_short_name);
@@ -242,6 +280,7 @@ static bool image_ok(const struct options *opt, long id, const struct output *o)
 
 int main(int argc, char **argv)
 {
+	struct timespec at[NR_STEPS];
 	struct options opt;
 	struct output out;
 	struct target t;
@@ -267,6 +306,7 @@ int main(int argc, char **argv)
 
 	t.pid = opt.pid;
 	t.verbose = opt.verbose;
+	step_done(at, STEP_START);
 	if (target_freeze(&t, &interrupted) < 0) {
 		output_close(&out);
 		return EXIT_FAILURE;
@@ -277,11 +317,15 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 
+	step_done(at, STEP_FROZEN);
 	id = ckpt_sys_checkpoint(opt.pid, out.kfd, opt.flags);
 	err = errno;
+	step_done(at, STEP_SAVED);
 	/* Unless it is to be killed, the target need not wait for the output */
-	if (!opt.kill)
+	if (!opt.kill) {
 		target_thaw(&t);
+		step_done(at, STEP_THAWED);
+	}
 
 	ok = output_finish(&out, opt.kill) == 0;
 	if (id < 0) {
@@ -304,7 +348,9 @@ int main(int argc, char **argv)
 		else
 			target_thaw(&t);
 	}
-	if (ok && opt.verbose)
+	if (ok && opt.verbose) {
 		report_success(id, &out);
+		report_frozen(&t, at, !opt.kill);
+	}
 	return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }
