@@ -494,6 +494,9 @@ static int tree_check_shared(struct ckpt_tree_restart *r, unsigned int i,
 		return -EINVAL;
 	}
 	ckpt_task_held(current, &mine);
+	/* Who reads the memory for a moment is no user */
+	if (mine.users[CKPT_SHARE_MM - 1] != expected[CKPT_SHARE_MM - 1])
+		mine.users[CKPT_SHARE_MM - 1] = ckpt_mm_tasks();
 	for (x = CKPT_SHARE_MM; x <= CKPT_SHARE_SIGHAND; x++) {
 		u32 j = tree_sharer(e, i, x);
 

@@ -180,9 +180,18 @@ out:
 	return ret;
 }
 
-/* Whether @file is still the file the record describes */
-static int restore_file_validate(struct ckpt_ctx *ctx, struct file *file,
-				 const struct ckpt_hdr_file *h, bool identity_only)
+/**
+ * ckpt_file_validate() - whether a reopened file is the one saved
+ * @ctx: restart context
+ * @file: the file opened by the record's path
+ * @h: the CKPT_HDR_FILE record
+ * @identity_only: check the inode only, not its size and mtime
+ *
+ * Return: 0, or -ESTALE after an error naming the path (not with
+ * RESTART_FORCE_FILES).
+ */
+int ckpt_file_validate(struct ckpt_ctx *ctx, struct file *file,
+		       const struct ckpt_hdr_file *h, bool identity_only)
 {
 	struct inode *inode = file_inode(file);
 	struct timespec64 mtime = inode_get_mtime(inode);
@@ -222,7 +231,7 @@ struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
 		ckpt_err(ctx, PTR_ERR(file), "%s: cannot open it", h->path);
 		return file;
 	}
-	ret = restore_file_validate(ctx, file, h, identity_only);
+	ret = ckpt_file_validate(ctx, file, h, identity_only);
 	if (!ret && !(h->f_flags & O_PATH) && h->pos) {
 		loff_t pos = vfs_llseek(file, h->pos, SEEK_SET);
 

@@ -42,6 +42,8 @@ struct ckpt_file_ops {
 
 struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
 			      const struct ckpt_hdr_file *h, bool identity_only);
+int ckpt_file_validate(struct ckpt_ctx *ctx, struct file *file,
+		       const struct ckpt_hdr_file *h, bool identity_only);
 
 /* file_path.c: files reopened by path */
 extern const struct ckpt_file_ops ckpt_file_reg_ops;

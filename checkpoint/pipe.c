@@ -26,6 +26,7 @@
 #include <linux/highmem.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
+#include <linux/namei.h>
 #include <linux/pipe_fs_i.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
@@ -296,62 +297,106 @@ static bool ckpt_file_is_fifo(struct file *file)
 }
 
 /*
- * Opens the keeper of the FIFO at @h's path and moves the data of the
- * pipe made from its record into it. The FIFO must be empty: what is in
- * it is not the image's.
+ * Opens the keeper of the FIFO at @h's path. The path must lead to a FIFO
+ * before anything opens it (a device or a terminal there would see an
+ * open), the one saved (ESTALE, unless RESTART_FORCE_FILES), not the one
+ * the image comes through; and nobody else may have it open or have left
+ * data in it (EBUSY): a reader would take the image's data, a writer add
+ * its own.
+ */
+static struct file *ckpt_fifo_open_keeper(struct ckpt_ctx *ctx,
+					  const struct ckpt_hdr_file *h)
+{
+	struct pipe_inode_info *pipe;
+	struct file *keeper;
+	struct path path;
+	bool alone;
+	int ret;
+
+	/* The path came from d_path(): its last component is no symlink */
+	ret = kern_path(h->path, 0, &path);
+	if (!ret) {
+		ret = S_ISFIFO(d_inode(path.dentry)->i_mode) ? 0 : -ESTALE;
+		path_put(&path);
+	}
+	if (ret) {
+		ckpt_err(ctx, ret, "%s: %s", h->path,
+			 ret == -ESTALE ? "no FIFO any more" : "cannot find it");
+		return ERR_PTR(ret);
+	}
+	keeper = filp_open(h->path, O_RDWR | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW, 0);
+	if (IS_ERR(keeper)) {
+		ckpt_err(ctx, PTR_ERR(keeper), "%s: cannot open the FIFO read-write",
+			 h->path);
+		return keeper;
+	}
+	pipe = get_pipe_info(keeper, false);
+	ret = pipe ? ckpt_file_validate(ctx, keeper, h, true) : -ESTALE;
+	if (!pipe)
+		ckpt_err(ctx, ret, "%s: no FIFO any more", h->path);
+	if (!ret && file_inode(keeper) == file_inode(ctx->file)) {
+		ret = -EINVAL;
+		ckpt_err(ctx, ret, "%s: the image comes through this FIFO", h->path);
+	}
+	if (!ret) {
+		pipe_lock(pipe);
+		alone = pipe->readers == 1 && pipe->writers == 1 &&
+			pipe_empty(pipe->head, pipe->tail);
+		pipe_unlock(pipe);
+		if (!alone) {
+			ret = -EBUSY;
+			ckpt_err(ctx, ret, "%s: the FIFO is open outside the restart, or has data that is not the image's",
+				 h->path);
+		}
+	}
+	if (ret) {
+		fput(keeper);
+		return ERR_PTR(ret);
+	}
+	return keeper;
+}
+
+/*
+ * Opens the keeper of the FIFO and moves the data of the pipe made from
+ * its record into it, with the record's capacity
  */
 static int ckpt_fifo_keep(struct ckpt_ctx *ctx, struct ckpt_rst_pipe *p,
 			  const struct ckpt_hdr_file *h)
 {
-	struct pipe_inode_info *pipe;
+	struct file *keeper = ckpt_fifo_open_keeper(ctx, h);
 	loff_t rpos = 0, wpos = 0;
-	struct file *keeper;
 	ssize_t n = 0, w;
 	long size;
-	bool empty;
 	u8 *buf;
+	int ret;
 
-	keeper = filp_open(h->path, O_RDWR | O_NONBLOCK, 0);
-	if (IS_ERR(keeper)) {
-		ckpt_err(ctx, PTR_ERR(keeper), "%s: cannot open the FIFO read-write",
-			 h->path);
+	if (IS_ERR(keeper))
 		return PTR_ERR(keeper);
-	}
-	pipe = get_pipe_info(keeper, false);
-	if (!S_ISFIFO(file_inode(keeper)->i_mode) || !pipe) {
-		ckpt_err(ctx, -ESTALE, "%s is no FIFO any more", h->path);
-		fput(keeper);
-		return -ESTALE;
-	}
-	pipe_lock(pipe);
-	empty = pipe_empty(pipe->head, pipe->tail);
-	pipe_unlock(pipe);
 	size = pipe_fcntl(p->end[1], F_GETPIPE_SZ, 0);
-	if (!empty) {
-		ckpt_err(ctx, -EBUSY, "%s: the FIFO has data that is not the image's",
-			 h->path);
-		size = -EBUSY;
-	} else if (size > 0) {
+	if (size > 0)
 		size = pipe_fcntl(keeper, F_SETPIPE_SZ, size);
-		if (size < 0)
-			ckpt_err(ctx, size, "%s: cannot resize the FIFO", h->path);
+	if (size < 0) {
+		ret = size;
+		ckpt_err(ctx, ret, "%s: cannot resize the FIFO", h->path);
+		goto out;
 	}
-	buf = size > 0 ? kmalloc(PAGE_SIZE, GFP_KERNEL) : NULL;
-	if (size > 0 && !buf)
-		size = -ENOMEM;
-	while (size > 0 && (n = kernel_read(p->end[0], buf, PAGE_SIZE, &rpos)) > 0) {
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	ret = buf ? 0 : -ENOMEM;
+	/* Until the pipe made from the record is empty: -EAGAIN */
+	while (!ret && (n = kernel_read(p->end[0], buf, PAGE_SIZE, &rpos)) > 0) {
 		w = kernel_write(keeper, buf, n, &wpos);
 		if (w != n) {
-			n = w < 0 ? w : -EIO;
-			ckpt_err(ctx, n, "%s: cannot fill the FIFO", h->path);
-			break;
+			ret = w < 0 ? w : -EIO;
+			ckpt_err(ctx, ret, "%s: cannot fill the FIFO", h->path);
 		}
 	}
 	kfree(buf);
-	/* The pipe made from the record is empty once read through */
-	if (size < 0 || (n < 0 && n != -EAGAIN)) {
+	if (!ret && n < 0 && n != -EAGAIN)
+		ret = n;
+out:
+	if (ret) {
 		fput(keeper);
-		return size < 0 ? size : n;
+		return ret;
 	}
 	p->fifo = keeper;
 	return 0;
@@ -365,8 +410,11 @@ static struct file *ckpt_file_fifo_restore(struct ckpt_ctx *ctx,
 	int ret;
 
 	if (!S_ISFIFO(h->mode) || h->f_flags & (O_DIRECT | O_PATH | O_DIRECTORY) ||
-	    h->pos)
+	    h->pos || h->flags & CKPT_FILE_IMAGE) {
+		ckpt_err(ctx, -EINVAL, "record %u: malformed FIFO record",
+			 ctx->nr_records);
 		return ERR_PTR(-EINVAL);
+	}
 	p = ckpt_obj_fetch(ctx, h->peer_objref, &ckpt_rst_pipe_obj_ops);
 	if (IS_ERR(p))
 		return ERR_CAST(p);

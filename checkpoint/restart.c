@@ -81,7 +81,7 @@ static int restore_check_caller(struct ckpt_ctx *ctx)
 	ckpt_task_held(t, &held);
 	if (!thread_group_empty(t))
 		why = "has other threads";
-	else if (held.users[CKPT_SHARE_MM - 1] > 1)
+	else if (held.users[CKPT_SHARE_MM - 1] > 1 && ckpt_mm_tasks() > 1)
 		why = "shares its memory";
 	else if (held.users[CKPT_SHARE_SIGHAND - 1] > 1)
 		why = "shares its signal handlers";

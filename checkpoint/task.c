@@ -366,6 +366,9 @@ static int set_has_subreaper(struct task_struct *p, void *data)
  */
 static void restore_subreaper(struct task_struct *t, bool on)
 {
+	/* A bit field next to has_child_subreaper: written only if it changes */
+	if (t->signal->is_child_subreaper == on)
+		return;
 	t->signal->is_child_subreaper = on;
 	if (on)
 		walk_process_tree(t, set_has_subreaper, NULL);

@@ -353,23 +353,41 @@ static bool tree_has_process(struct task_struct **sorted, unsigned int nr,
 				 tree_cmp_ptr);
 }
 
-/*
- * How many tasks run in @mm, which the caller keeps alive. mm_users also
- * counts who reads the memory for a moment (/proc/PID/stat, mem, cmdline;
- * process_vm_readv): when it says more than one, the tasks are counted.
+/**
+ * ckpt_mm_tasks() - how many tasks run in the caller's address space
+ *
+ * mm_users also counts who holds the memory for a moment (a reader of
+ * /proc/PID/stat, mem or cmdline, process_vm_readv()), which is no
+ * sharing: when it says more than one, the tasks that run in it are
+ * counted, as current_is_single_threaded() looks for them. Kernel threads
+ * that borrow it do not count. Only tasks that run in it can add one.
+ *
+ * Return: the count, at least 1.
  */
-static long tree_mm_tasks(struct mm_struct *mm)
+long ckpt_mm_tasks(void)
 {
+	struct mm_struct *mm = current->mm;
 	struct task_struct *p, *t;
 	long n = 0;
 
 	if (atomic_read(&mm->mm_users) <= 1)
-		return atomic_read(&mm->mm_users);
+		return 1;
 	rcu_read_lock();
-	for_each_process_thread(p, t)
-		n += READ_ONCE(t->mm) == mm;
+	for_each_process(p) {
+		if (p->flags & PF_KTHREAD)
+			continue;
+		/* The threads of a process all run in one, or are exiting */
+		for_each_thread(p, t) {
+			struct mm_struct *m = READ_ONCE(t->mm);
+
+			if (m == mm)
+				n++;
+			else if (m)
+				break;
+		}
+	}
 	rcu_read_unlock();
-	return n;
+	return max(n, 1L);
 }
 
 /**
@@ -377,8 +395,8 @@ static long tree_mm_tasks(struct mm_struct *mm)
  * @t: the task
  * @held: filled with the address of its address space, file table, fs
  *	context and handlers (indexed by enum ckpt_share - 1), and how many
- *	tasks use each (not who holds one for a moment); an address is only
- *	compared, never dereferenced
+ *	users each has (for an address space, mm_users: see ckpt_mm_tasks());
+ *	an address is only compared, never dereferenced
  */
 void ckpt_task_held(struct task_struct *t, struct ckpt_held *held)
 {
@@ -386,7 +404,7 @@ void ckpt_task_held(struct task_struct *t, struct ckpt_held *held)
 
 	task_lock(t);
 	held->ptr[CKPT_SHARE_MM - 1] = t->mm;
-	held->users[CKPT_SHARE_MM - 1] = t->mm ? tree_mm_tasks(t->mm) : 0;
+	held->users[CKPT_SHARE_MM - 1] = t->mm ? atomic_read(&t->mm->mm_users) : 0;
 	held->ptr[CKPT_SHARE_FILES - 1] = t->files;
 	held->users[CKPT_SHARE_FILES - 1] = t->files ?
 					     atomic_read(&t->files->count) : 0;

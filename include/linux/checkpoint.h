@@ -200,7 +200,8 @@ enum ckpt_share {
 /**
  * struct ckpt_held - what a task holds that other tasks may share
  * @ptr: the address of each, indexed by enum ckpt_share - 1
- * @users: how many tasks use each
+ * @users: how many users each has: tasks, and for an address space also
+ *	who holds it for a moment (mm_users; see ckpt_mm_tasks())
  */
 struct ckpt_held {
 	const void *ptr[CKPT_NR_SHARED];
@@ -303,6 +304,7 @@ int ckpt_tree_index(struct ckpt_ctx *ctx, pid_t pid);
 bool ckpt_task_shares(const struct ckpt_ctx *ctx, enum ckpt_share what);
 u32 ckpt_tree_share(const struct ckpt_tree_task *e, enum ckpt_share what);
 void ckpt_task_held(struct task_struct *t, struct ckpt_held *held);
+long ckpt_mm_tasks(void);
 
 /* checkpoint.c, restart.c: the two orchestrators */
 long ckpt_do_checkpoint(struct ckpt_ctx *ctx);
