@@ -57,10 +57,8 @@ static double step_ms(const struct timespec *at, enum step from, enum step to)
  * -v: how long the processes were kept still by ckpt (not when they were
  * found stopped or frozen), from the first freeze to the last thaw
  */
-static void report_frozen(const struct target *t, const struct timespec *at, bool thawed)
+static void report_frozen(const struct timespec *at, bool thawed)
 {
-	if (t->how == FREEZE_NONE)
-		return;
 	if (thawed)
 		fprintf(stderr, "%s: kept still for %.3f ms: freezing %.3f ms, checkpoint"
 			" %.3f ms, thawing %.3f ms\n", program_invocation_short_name,
@@ -284,7 +282,7 @@ int main(int argc, char **argv)
 	struct options opt;
 	struct output out;
 	struct target t;
-	bool ok;
+	bool ok, froze;
 	long id;
 	int err;
 
@@ -318,6 +316,8 @@ int main(int argc, char **argv)
 	}
 
 	step_done(at, STEP_FROZEN);
+	/* target_thaw() forgets it */
+	froze = t.how != FREEZE_NONE;
 	id = ckpt_sys_checkpoint(opt.pid, out.kfd, opt.flags);
 	err = errno;
 	step_done(at, STEP_SAVED);
@@ -350,7 +350,8 @@ int main(int argc, char **argv)
 	}
 	if (ok && opt.verbose) {
 		report_success(id, &out);
-		report_frozen(&t, at, !opt.kill);
+		if (froze)
+			report_frozen(at, !opt.kill);
 	}
 	return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }
