@@ -2401,36 +2401,34 @@ TEST_F(real, failed_checkpoint_image)
 	assert_no_leftovers(_metadata);
 }
 
-/* A caller with a second thread cannot be replaced by an image: EBUSY */
-TEST_F(real, restarter_with_second_thread)
+/* A restart of the image by a caller in @company fails with EBUSY */
+static void restarter_busy(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(real) *self, enum rst_company company,
+			   const char *what)
 {
 	struct rst_outcome o;
 	char out[128];
 	pid_t pid;
 
-	pid = restarter_spawn(self->img.data, self->img.len, 0, RST_SECOND_THREAD);
+	pid = restarter_spawn(self->img.data, self->img.len, 0, company);
 	ASSERT_LT(0, pid);
 	restarter_wait(pid, &o, CKPT_WAIT_MS);
 	EXPECT_TRUE(o.ended && o.exited == EBUSY)
-		TH_LOG("restart from a two-threaded caller: %s; expected %s",
+		TH_LOG("restart from a caller %s: %s; expected %s", what,
 		       rst_outcome_str(&o, out, sizeof(out)), strerror(EBUSY));
 	assert_no_leftovers(_metadata);
+}
+
+/* A caller with a second thread cannot be replaced by an image: EBUSY */
+TEST_F(real, restarter_with_second_thread)
+{
+	restarter_busy(_metadata, self, RST_SECOND_THREAD, "with a second thread");
 }
 
 /* Nor a caller whose memory a child of clone(CLONE_VM) uses: EBUSY */
 TEST_F(real, restarter_sharing_memory)
 {
-	struct rst_outcome o;
-	char out[128];
-	pid_t pid;
-
-	pid = restarter_spawn(self->img.data, self->img.len, 0, RST_MEMORY_SHARER);
-	ASSERT_LT(0, pid);
-	restarter_wait(pid, &o, CKPT_WAIT_MS);
-	EXPECT_TRUE(o.ended && o.exited == EBUSY)
-		TH_LOG("restart from a caller sharing its memory: %s; expected %s",
-		       rst_outcome_str(&o, out, sizeof(out)), strerror(EBUSY));
-	assert_no_leftovers(_metadata);
+	restarter_busy(_metadata, self, RST_MEMORY_SHARER, "sharing its memory");
 }
 
 /*
