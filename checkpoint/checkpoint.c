@@ -150,6 +150,8 @@ static int checkpoint_tasks(struct ckpt_ctx *ctx)
 	if (!ret)
 		ret = ckpt_tree_write(ctx);
 	/* A refusal comes before any state: restart sees it before acting */
+	if (!ret && !(ctx->flags & CHECKPOINT_EXTERNAL))
+		ret = ckpt_check_external(ctx);
 	for (i = 0; i < ckpt_nr_task_kinds && !ret; i++)
 		if (ckpt_task_kinds[i].prepare)
 			ret = ckpt_task_kinds[i].prepare(ctx);

@@ -274,6 +274,7 @@ int ckpt_restore_files(struct ckpt_ctx *ctx);
 int ckpt_commit_files(struct ckpt_ctx *ctx);
 void ckpt_cleanup_files(struct ckpt_ctx *ctx);
 int ckpt_prepare_files(struct ckpt_ctx *ctx);
+int ckpt_check_external(struct ckpt_ctx *ctx);
 int ckpt_checkpoint_file(struct ckpt_ctx *ctx, struct file *file,
 			 const char *what, int *objref);
 int ckpt_restore_file_records(struct ckpt_ctx *ctx);
