@@ -188,10 +188,9 @@ static int restore_task_check(struct ckpt_ctx *ctx,
 			      const struct ckpt_hdr_task *h)
 {
 	/* A thread sends no signal when it exits */
-	bool exit_signal_ok = ckpt_task_shares(ctx, CKPT_SHARE_SIGNAL) ?
-			      h->exit_signal == (u32)-1 :
-			      valid_signal(h->exit_signal);
 	bool thread = ckpt_task_shares(ctx, CKPT_SHARE_SIGNAL);
+	bool exit_signal_ok = thread ? h->exit_signal == (u32)-1 :
+				       valid_signal(h->exit_signal);
 	bool rseq_ok = !h->rseq;
 
 	if (h->rseq && h->rseq_len >= CKPT_RSEQ_MIN_SIZE &&

@@ -370,6 +370,22 @@ static int settle(struct tree_test *tt, struct proc_ids *ids)
 	return -1;
 }
 
+/* The same pids, states, parents, groups and sessions, task by task */
+static void expect_same_ids(struct __test_metadata *_metadata,
+			    const struct proc_ids *before, const struct proc_ids *after,
+			    int n)
+{
+	for (int i = 0; i < n; i++) {
+		const struct proc_ids *b = &before[i], *a = &after[i];
+
+		EXPECT_EQ(b->pid, a->pid);
+		EXPECT_EQ(b->state, a->state) TH_LOG("pid %d", b->pid);
+		EXPECT_EQ(b->ppid, a->ppid) TH_LOG("pid %d: parent", b->pid);
+		EXPECT_EQ(b->pgid, a->pgid) TH_LOG("pid %d: process group", b->pid);
+		EXPECT_EQ(b->sid, a->sid) TH_LOG("pid %d: session", b->pid);
+	}
+}
+
 /* Kills every task and reaps them all (the test is their subreaper) */
 static void kill_all(struct tree_test *tt)
 {
@@ -473,14 +489,7 @@ TEST_F_TIMEOUT(tree, identity, 120)
 		TH_LOG("mktree: %s", err);
 	ASSERT_EQ(tt->root, root) TH_LOG("mktree printed the root's pid");
 	ASSERT_EQ(0, settle(tt, after)) TH_LOG("the restarted tree did not stop");
-	for (int i = 0; i < tt->n; i++) {
-		struct proc_ids *b = &tt->before[i], *a = &after[i];
-
-		EXPECT_EQ(b->state, a->state) TH_LOG("pid %d", b->pid);
-		EXPECT_EQ(b->ppid, a->ppid) TH_LOG("pid %d: parent", b->pid);
-		EXPECT_EQ(b->pgid, a->pgid) TH_LOG("pid %d: process group", b->pid);
-		EXPECT_EQ(b->sid, a->sid) TH_LOG("pid %d: session", b->pid);
-	}
+	expect_same_ids(_metadata, tt->before, after, tt->n);
 
 	for (int i = 0; i < tt->n; i++)
 		kill(tt->pids[i], SIGCONT);
@@ -983,14 +992,7 @@ TEST_F_TIMEOUT(tree, orphans, 120)
 	ASSERT_EQ(0, run_mktree(tt, variant->pipe_in, &root, err, sizeof(err)))
 		TH_LOG("mktree: %s", err);
 	ASSERT_EQ(0, settle(tt, after)) TH_LOG("the restarted tree did not stop");
-	for (int i = 0; i < tt->n; i++) {
-		struct proc_ids *b = &tt->before[i], *a = &after[i];
-
-		EXPECT_EQ(b->state, a->state) TH_LOG("pid %d", b->pid);
-		EXPECT_EQ(b->ppid, a->ppid) TH_LOG("pid %d: parent", b->pid);
-		EXPECT_EQ(b->pgid, a->pgid) TH_LOG("pid %d: process group", b->pid);
-		EXPECT_EQ(b->sid, a->sid) TH_LOG("pid %d: session", b->pid);
-	}
+	expect_same_ids(_metadata, tt->before, after, tt->n);
 	/* The helpers are gone, and no task has another child */
 	EXPECT_NE(0, kill(g, 0)) TH_LOG("the helper of group %d is still there", g);
 	EXPECT_NE(0, kill(d, 0)) TH_LOG("the helper of session %d is still there", d);
@@ -1215,14 +1217,7 @@ TEST_F_TIMEOUT(tree, container, 150)
 	tt->t.target = root;	/* the cleanup kills it */
 	EXPECT_EQ(1, inner_pid(root)) TH_LOG("the root is the init of its namespace");
 	ASSERT_EQ(0, container_settle(root, after)) TH_LOG("the restarted container");
-	for (int i = 0; i < CONTAINER_TASKS; i++) {
-		struct proc_ids *b = &before[i], *a = &after[i];
-
-		EXPECT_EQ(b->pid, a->pid);
-		EXPECT_EQ(b->ppid, a->ppid) TH_LOG("pid %d: parent", b->pid);
-		EXPECT_EQ(b->pgid, a->pgid) TH_LOG("pid %d: process group", b->pid);
-		EXPECT_EQ(b->sid, a->sid) TH_LOG("pid %d: session", b->pid);
-	}
+	expect_same_ids(_metadata, before, after, CONTAINER_TASKS);
 }
 
 TEST_HARNESS_MAIN
