@@ -809,15 +809,15 @@ TEST_F(tree, external_file_table)
 		      "its file table is shared with pid %d, outside");
 }
 
-/* The last NSpid of pid (its pid in its own pid namespace), or -1 */
-static pid_t inner_pid(pid_t pid)
+/* The last field of a line of /proc/PID/status, or -1 */
+static pid_t status_last(pid_t pid, const char *key)
 {
 	char path[64], buf[2048], *p, *end;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	if (read_small_file(path, buf, sizeof(buf)) < 0)
 		return -1;
-	p = strstr(buf, "NSpid:");
+	p = strstr(buf, key);
 	if (!p)
 		return -1;
 	end = strchr(p, '\n');
@@ -825,6 +825,12 @@ static pid_t inner_pid(pid_t pid)
 		*end = 0;
 	p = strrchr(p, '\t');
 	return p ? atoi(p + 1) : -1;
+}
+
+/* The last NSpid of pid (its pid in its own pid namespace), or -1 */
+static pid_t inner_pid(pid_t pid)
+{
+	return status_last(pid, "NSpid:");
 }
 
 /* How many processes descend from pid, whose inner pids are all in @tt */
@@ -1070,24 +1076,6 @@ static void container_root(int rep)
 }
 
 #define CONTAINER_TASKS	11
-
-/* The last field of a line of /proc/PID/status, or -1 */
-static pid_t status_last(pid_t pid, const char *key)
-{
-	char path[64], buf[2048], *p, *end;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_small_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	p = strstr(buf, key);
-	if (!p)
-		return -1;
-	end = strchr(p, '\n');
-	if (end)
-		*end = 0;
-	p = strrchr(p, '\t');
-	return p ? atoi(p + 1) : -1;
-}
 
 #define PROCS_MAX	4096
 
