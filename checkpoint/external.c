@@ -41,17 +41,9 @@ struct ext_set {
 	unsigned int max;
 };
 
-static int ext_cmp_ptr(const void *a, const void *b)
-{
-	unsigned long x = (unsigned long)*(const void * const *)a;
-	unsigned long y = (unsigned long)*(const void * const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static bool ext_set_has(const struct ext_set *s, const void *p)
 {
-	return s->nr && bsearch(&p, s->ptr, s->nr, sizeof(*s->ptr), ext_cmp_ptr);
+	return s->nr && bsearch(&p, s->ptr, s->nr, sizeof(*s->ptr), ckpt_cmp_ptr);
 }
 
 /* Under a spinlock: -ENOSPC when full */
@@ -63,24 +55,9 @@ static int ext_set_add_atomic(struct ext_set *s, const void *p)
 	return 0;
 }
 
-static int ext_set_add(struct ext_set *s, const void *p)
-{
-	if (s->nr == s->max) {
-		unsigned int max = max(2 * s->max, 64U);
-		const void **n = kvrealloc(s->ptr, max * sizeof(*n), GFP_KERNEL);
-
-		if (!n)
-			return -ENOMEM;
-		s->ptr = n;
-		s->max = max;
-	}
-	s->ptr[s->nr++] = p;
-	return 0;
-}
-
 static void ext_set_sort(struct ext_set *s)
 {
-	sort(s->ptr, s->nr, sizeof(*s->ptr), ext_cmp_ptr, NULL);
+	sort(s->ptr, s->nr, sizeof(*s->ptr), ckpt_cmp_ptr, NULL);
 }
 
 static void ext_set_free(struct ext_set *s)
@@ -91,21 +68,8 @@ static void ext_set_free(struct ext_set *s)
 	s->max = 0;
 }
 
-/* The image's tasks, sorted */
-static int ext_tasks(struct ckpt_ctx *ctx, struct ext_set *tasks)
-{
-	unsigned int i;
-	int ret = 0;
-
-	for (i = 0; i < ctx->nr_tasks && !ret; i++)
-		ret = ext_set_add(tasks, ctx->tasks[i]);
-	ext_set_sort(tasks);
-	return ret;
-}
-
-/* A task outside @tasks that holds @what (enum ckpt_share) at @ptr; its pid or 0 */
-static pid_t ext_holder(const struct ext_set *tasks, enum ckpt_share what,
-			const void *ptr)
+/* A task outside the image that holds @what (enum ckpt_share) at @ptr; its pid or 0 */
+static pid_t ext_holder(struct ckpt_ctx *ctx, enum ckpt_share what, const void *ptr)
 {
 	struct task_struct *p, *t;
 	struct ckpt_held held;
@@ -113,7 +77,7 @@ static pid_t ext_holder(const struct ext_set *tasks, enum ckpt_share what,
 
 	rcu_read_lock();
 	for_each_process_thread(p, t) {
-		if (ext_set_has(tasks, t) || t->flags & PF_KTHREAD)
+		if (ckpt_tree_has(ctx, t) || t->flags & PF_KTHREAD)
 			continue;
 		ckpt_task_held(t, &held);
 		if (held.ptr[what - 1] == ptr) {
@@ -132,7 +96,7 @@ static pid_t ext_holder(const struct ext_set *tasks, enum ckpt_share what,
  * users of a moment (ckpt_mm_tasks()), so a surplus there is looked for
  * among the tasks outside before it counts.
  */
-static int ext_check_held(struct ckpt_ctx *ctx, const struct ext_set *tasks)
+static int ext_check_held(struct ckpt_ctx *ctx)
 {
 	static const char * const what[] = {
 		"address space", "file table", "fs context", "signal handlers",
@@ -161,7 +125,7 @@ static int ext_check_held(struct ckpt_ctx *ctx, const struct ext_set *tasks)
 			ckpt_task_held(ctx->tasks[i], &held);
 			if (!held.ptr[x - 1] || held.users[x - 1] <= (long)holders[i])
 				continue;
-			pid = ext_holder(tasks, x, held.ptr[x - 1]);
+			pid = ext_holder(ctx, x, held.ptr[x - 1]);
 			if (!pid && x == CKPT_SHARE_MM)
 				continue;
 			ret = -EOPNOTSUPP;
@@ -245,7 +209,7 @@ static int ext_fd_in(const void *arg, struct file *file, unsigned int fd)
  * The first open file of the image that a task outside has in its
  * descriptor table; with the task's pid
  */
-static struct file *ext_file_outside(const struct ext_set *tasks,
+static struct file *ext_file_outside(struct ckpt_ctx *ctx,
 				     const struct ext_set *files, pid_t *pid)
 {
 	struct ext_find f = { .files = files };
@@ -253,7 +217,7 @@ static struct file *ext_file_outside(const struct ext_set *tasks,
 
 	rcu_read_lock();
 	for_each_process_thread(p, t) {
-		if (ext_set_has(tasks, t) || t->flags & PF_KTHREAD ||
+		if (ckpt_tree_has(ctx, t) || t->flags & PF_KTHREAD ||
 		    (t != p && READ_ONCE(t->files) == READ_ONCE(p->files)))
 			continue;
 		task_lock(t);
@@ -269,7 +233,7 @@ static struct file *ext_file_outside(const struct ext_set *tasks,
 	return f.found;
 }
 
-static int ext_check_files(struct ckpt_ctx *ctx, const struct ext_set *tasks)
+static int ext_check_files(struct ckpt_ctx *ctx)
 {
 	struct ext_set files = {};
 	struct file *file;
@@ -278,7 +242,7 @@ static int ext_check_files(struct ckpt_ctx *ctx, const struct ext_set *tasks)
 	int ret;
 
 	ret = ext_files(ctx, &files);
-	file = ret ? NULL : ext_file_outside(tasks, &files, &pid);
+	file = ret ? NULL : ext_file_outside(ctx, &files, &pid);
 	ext_set_free(&files);
 	if (!file)
 		return ret;
@@ -300,14 +264,7 @@ static int ext_check_files(struct ckpt_ctx *ctx, const struct ext_set *tasks)
  */
 int ckpt_check_external(struct ckpt_ctx *ctx)
 {
-	struct ext_set tasks = {};
-	int ret;
+	int ret = ext_check_held(ctx);
 
-	ret = ext_tasks(ctx, &tasks);
-	if (!ret)
-		ret = ext_check_held(ctx, &tasks);
-	if (!ret)
-		ret = ext_check_files(ctx, &tasks);
-	ext_set_free(&tasks);
-	return ret;
+	return ret ? ret : ext_check_files(ctx);
 }

@@ -195,9 +195,26 @@ static int tree_pid_ns(struct ckpt_ctx *ctx)
 }
 
 /**
+ * ckpt_cmp_ptr() - order two pointers by address, for sort() and bsearch()
+ * @a: the first pointer's address
+ * @b: the second's
+ *
+ * Return: -1, 0 or 1.
+ */
+int ckpt_cmp_ptr(const void *a, const void *b)
+{
+	unsigned long x = (unsigned long)*(void * const *)a;
+	unsigned long y = (unsigned long)*(void * const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/**
  * ckpt_tree_has() - whether a task is one of the collected tasks
  * @ctx: checkpoint context, after ckpt_tree_collect()
  * @t: the task
+ *
+ * Once the tree is written, a binary search of @ctx->tasks_sorted.
  *
  * Return: true if @t is in the image.
  */
@@ -205,6 +222,9 @@ bool ckpt_tree_has(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	unsigned int i;
 
+	if (ctx->tasks_sorted)
+		return bsearch(&t, ctx->tasks_sorted, ctx->nr_tasks,
+			       sizeof(*ctx->tasks_sorted), ckpt_cmp_ptr);
 	for (i = 0; i < ctx->nr_tasks; i++)
 		if (ctx->tasks[i] == t)
 			return true;
@@ -326,6 +346,8 @@ void ckpt_tree_free(struct ckpt_ctx *ctx)
 		tree_put_tasks(ctx->tasks, ctx->nr_tasks);
 	ctx->tasks = NULL;
 	ctx->nr_tasks = 0;
+	kvfree(ctx->tasks_sorted);
+	ctx->tasks_sorted = NULL;
 	if (ctx->pid_ns)
 		put_pid_ns(ctx->pid_ns);
 	ctx->pid_ns = NULL;
@@ -335,14 +357,6 @@ void ckpt_tree_free(struct ckpt_ctx *ctx)
 	ctx->tree_by_pid = NULL;
 }
 
-static int tree_cmp_ptr(const void *a, const void *b)
-{
-	unsigned long x = (unsigned long)*(void * const *)a;
-	unsigned long y = (unsigned long)*(void * const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Whether the process whose leader holds @pid is one of @sorted */
 static bool tree_has_process(struct task_struct **sorted, unsigned int nr,
 			     struct pid *pid)
@@ -350,7 +364,7 @@ static bool tree_has_process(struct task_struct **sorted, unsigned int nr,
 	struct task_struct *leader = pid_task(pid, PIDTYPE_PID);
 
 	return leader && bsearch(&leader, sorted, nr, sizeof(*sorted),
-				 tree_cmp_ptr);
+				 ckpt_cmp_ptr);
 }
 
 /**
@@ -563,7 +577,7 @@ int ckpt_tree_write(struct ckpt_ctx *ctx)
 		goto out;
 
 	memcpy(sorted, ctx->tasks, nr * sizeof(*sorted));
-	sort(sorted, nr, sizeof(*sorted), tree_cmp_ptr, NULL);
+	sort(sorted, nr, sizeof(*sorted), ckpt_cmp_ptr, NULL);
 	for (i = 0; i < nr; i++)
 		ckpt_task_held(ctx->tasks[i], &held[i]);
 
@@ -579,6 +593,8 @@ int ckpt_tree_write(struct ckpt_ctx *ctx)
 	if (!ret) {
 		ctx->tree = h;
 		h = NULL;
+		ctx->tasks_sorted = sorted;
+		sorted = NULL;
 	}
 out:
 	kvfree(held);

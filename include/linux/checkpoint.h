@@ -57,6 +57,8 @@ enum ckpt_op {
  * @tasks: checkpoint: the tasks of the image, in tree order, @root first,
  *	each with a reference
  * @nr_tasks: checkpoint: how many
+ * @tasks_sorted: checkpoint: @tasks sorted by address, once the tree is
+ *	written (ckpt_tree_has())
  * @pid_ns: checkpoint: the pid namespace the image's pids are taken in
  * @tree: the tree record, once written (checkpoint) or read and checked
  *	(restart)
@@ -92,6 +94,7 @@ struct ckpt_ctx {
 	u32 cur;
 	struct task_struct **tasks;
 	unsigned int nr_tasks;
+	struct task_struct **tasks_sorted;
 	struct pid_namespace *pid_ns;
 	struct ckpt_hdr_tree *tree;
 	u32 *tree_by_pid;
@@ -301,6 +304,7 @@ int ckpt_tree_write(struct ckpt_ctx *ctx);
 int ckpt_tree_read(struct ckpt_ctx *ctx);
 bool ckpt_tree_is_zombie(struct task_struct *task);
 bool ckpt_tree_has(struct ckpt_ctx *ctx, struct task_struct *t);
+int ckpt_cmp_ptr(const void *a, const void *b);
 int ckpt_tree_index(struct ckpt_ctx *ctx, pid_t pid);
 bool ckpt_task_shares(const struct ckpt_ctx *ctx, enum ckpt_share what);
 u32 ckpt_tree_share(const struct ckpt_tree_task *e, enum ckpt_share what);
