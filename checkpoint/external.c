@@ -14,10 +14,11 @@
  * - an open file (one struct file, one offset) that a task outside has in
  *   its descriptor table: regular files, directories and FIFOs, whose
  *   offset or data the sharing affects (not terminals, which a restart
- *   never restores, nor the memory devices, which have no state).
+ *   never restores, nor the memory devices, which have no state);
+ * - shared anonymous memory (MAP_SHARED | MAP_ANONYMOUS) that a task
+ *   outside maps too.
  *
- * Pipes are looked at by pipe.c, which also counts their ends. Shared
- * anonymous memory that a task outside maps too is not looked for yet.
+ * Pipes are looked at by pipe.c, which also counts their ends.
  */
 #include <linux/checkpoint.h>
 #include <linux/fdtable.h>
@@ -25,6 +26,8 @@
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/magic.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/pipe_fs_i.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
@@ -255,6 +258,184 @@ static int ext_check_files(struct ckpt_ctx *ctx)
 	return -EOPNOTSUPP;
 }
 
+/* The address spaces of the image, sorted; each one once */
+static int ext_mms(struct ckpt_ctx *ctx, struct ext_set *mms)
+{
+	unsigned int i;
+
+	mms->ptr = kvmalloc_array(ctx->nr_tasks, sizeof(*mms->ptr), GFP_KERNEL);
+	if (!mms->ptr)
+		return -ENOMEM;
+	mms->max = ctx->nr_tasks;
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		struct task_struct *t = ctx->tasks[i];
+
+		if (ctx->tree->tasks[i].share_mm)
+			continue;
+		task_lock(t);
+		if (t->mm)
+			ext_set_add_atomic(mms, t->mm);
+		task_unlock(t);
+	}
+	ext_set_sort(mms);
+	return 0;
+}
+
+/*
+ * Adds @p to the sorted set @s unless it is in it: 1 if it was, 0 if
+ * added, or -ENOMEM
+ */
+static int ext_set_insert(struct ext_set *s, const void *p)
+{
+	unsigned int lo = 0, hi = s->nr;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (s->ptr[mid] == p)
+			return 1;
+		if ((unsigned long)s->ptr[mid] < (unsigned long)p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (s->nr == s->max) {
+		unsigned int max = s->max ? 2 * s->max : 16;
+		const void **ptr = kvrealloc(s->ptr, array_size(max, sizeof(*ptr)),
+					     GFP_KERNEL);
+
+		if (!ptr)
+			return -ENOMEM;
+		s->ptr = ptr;
+		s->max = max;
+	}
+	memmove(&s->ptr[lo + 1], &s->ptr[lo], (s->nr - lo) * sizeof(*s->ptr));
+	s->ptr[lo] = p;
+	s->nr++;
+	return 0;
+}
+
+/*
+ * An address space outside @mms that maps the shared memory of @vma,
+ * grabbed (mmdrop() it), or NULL. One being torn down (no users) shares
+ * nothing any more.
+ */
+static struct mm_struct *ext_shmem_outside(struct vm_area_struct *vma,
+					   const struct ext_set *mms)
+{
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	struct mm_struct *other = NULL;
+	struct vm_area_struct *v;
+
+	i_mmap_lock_read(mapping);
+	vma_interval_tree_foreach(v, &mapping->i_mmap, 0, ULONG_MAX) {
+		if (!ext_set_has(mms, v->vm_mm) &&
+		    atomic_read(&v->vm_mm->mm_users)) {
+			other = v->vm_mm;
+			mmgrab(other);
+			break;
+		}
+	}
+	i_mmap_unlock_read(mapping);
+	return other;
+}
+
+/*
+ * Looks for an address space outside @mms that maps shared anonymous
+ * memory of @mm: *@other (grabbed) at *@addr, or left NULL. Each object
+ * is looked at once, however many of the image map it: @checked has
+ * those seen, kept alive by the image's frozen mappings. 0 or -errno.
+ */
+static int ext_mm_shared_outside(struct mm_struct *mm, const struct ext_set *mms,
+				 struct ext_set *checked, struct mm_struct **other,
+				 unsigned long *addr)
+{
+	VMA_ITERATOR(vmi, mm, 0);
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	for_each_vma(vmi, vma) {
+		/* What memory.c saves as shared memory (CKPT_VMA_SHMEM) */
+		if (!vma_is_anon_shmem(vma))
+			continue;
+		ret = ext_set_insert(checked, vma->vm_file->f_mapping);
+		if (ret < 0)
+			break;
+		ret = 0;
+		*other = ext_shmem_outside(vma, mms);
+		if (*other) {
+			*addr = vma->vm_start;
+			break;
+		}
+		cond_resched();
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/* A task that runs in @mm; its pid, or 0 when none is left */
+static pid_t ext_mm_task(const struct mm_struct *mm)
+{
+	struct task_struct *p, *t;
+	pid_t pid = 0;
+
+	rcu_read_lock();
+	for_each_process_thread(p, t) {
+		if (READ_ONCE(t->mm) == mm) {
+			pid = task_pid_vnr(t);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return pid;
+}
+
+/*
+ * Shared anonymous memory (MAP_SHARED | MAP_ANONYMOUS, inherited across
+ * fork) is one shmem object whose mappings are all in its i_mmap tree:
+ * an address space there that is not the image's shares it.
+ */
+static int ext_check_memory(struct ckpt_ctx *ctx)
+{
+	struct ext_set mms = {}, checked = {};
+	struct mm_struct *other = NULL;
+	unsigned long addr = 0;
+	pid_t pid = 0, outside;
+	unsigned int i;
+	int ret;
+
+	ret = ext_mms(ctx, &mms);
+	for (i = 0; i < ctx->nr_tasks && !ret && !other; i++) {
+		struct mm_struct *mm;
+
+		if (ctx->tree->tasks[i].share_mm)
+			continue;
+		mm = get_task_mm(ctx->tasks[i]);
+		if (!mm)
+			continue;
+		ret = ext_mm_shared_outside(mm, &mms, &checked, &other, &addr);
+		pid = ctx->tree->tasks[i].pid;
+		mmput(mm);
+	}
+	ext_set_free(&mms);
+	ext_set_free(&checked);
+	if (ret || !other)
+		return ret;
+	outside = ext_mm_task(other);
+	mmdrop(other);
+	if (outside)
+		ckpt_err(ctx, -EOPNOTSUPP,
+			 "pid %d: shared memory at %#lx also mapped by pid %d, outside the image",
+			 pid, addr, outside);
+	else
+		ckpt_err(ctx, -EOPNOTSUPP,
+			 "pid %d: shared memory at %#lx also mapped outside the image",
+			 pid, addr);
+	return -EOPNOTSUPP;
+}
+
 /**
  * ckpt_check_external() - refuse what the image's tasks share with others
  * @ctx: checkpoint context, with the tasks collected and the tree written
@@ -266,5 +447,7 @@ int ckpt_check_external(struct ckpt_ctx *ctx)
 {
 	int ret = ext_check_held(ctx);
 
-	return ret ? ret : ext_check_files(ctx);
+	if (!ret)
+		ret = ext_check_files(ctx);
+	return ret ? ret : ext_check_memory(ctx);
 }

@@ -279,11 +279,15 @@ TEST(checkpoint_fd_not_writable)
 /* checkpoint(2) of the caller                                         */
 /* ------------------------------------------------------------------ */
 
-/* What a self-checkpointing child reports to the test through shared memory */
-struct self_report {
-	long r;			/* what checkpoint returned */
-	int intact;		/* probe_intact() after it */
-	int image_fd;		/* the fd the image went to */
+/*
+ * What a self-checkpointing child reports to the test, with put_longs():
+ * it shares no memory with the test, which would be outside its image
+ */
+enum self_report {
+	SELF_R,		/* what checkpoint returned */
+	SELF_INTACT,	/* probe_intact() after it */
+	SELF_IMAGE_FD,	/* the fd the image went to */
+	SELF_NR
 };
 
 /*
@@ -298,8 +302,8 @@ struct self_report {
 static void self_checkpoint(struct __test_metadata *_metadata, int by_pid,
 			    unsigned long flags, int err, const char *msg)
 {
-	char path[] = "/tmp/ckpt_self.XXXXXX";
-	struct self_report *rep;
+	char path[] = "/tmp/ckpt_self.XXXXXX", rpath[sizeof(path) + 4];
+	long rep[SELF_NR];
 	struct ckpt_image img;
 	struct ckpt_expect e;
 	struct ckpt_fd_entry ent;
@@ -308,15 +312,13 @@ static void self_checkpoint(struct __test_metadata *_metadata, int by_pid,
 	int fd, status;
 	ssize_t i;
 
-	rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, rep);
-	rep->r = -ENOSYS;
-	rep->intact = 0;
-	rep->image_fd = -1;
+	rep[SELF_R] = -ENOSYS;
+	rep[SELF_INTACT] = 0;
+	rep[SELF_IMAGE_FD] = -1;
 	fd = mkostemp(path, O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	close(fd);
+	snprintf(rpath, sizeof(rpath), "%s.rep", path);
 
 	ckpt_expect_init(&e, 0, flags);
 	pid = fork();
@@ -325,7 +327,8 @@ static void self_checkpoint(struct __test_metadata *_metadata, int by_pid,
 		struct ckpt_probe probe;
 		int nfd;
 
-		if (child_tie_to_parent(parent) || ckpt_close_from(3))
+		if (child_tie_to_parent(parent) || ckpt_close_from(3) ||
+		    ckpt_privatize_shared())
 			_exit(EXIT_SETUP_FAILED);
 		nfd = open("/dev/null", O_RDWR);
 		for (int k = 0; k <= 2; k++)
@@ -337,10 +340,10 @@ static void self_checkpoint(struct __test_metadata *_metadata, int by_pid,
 		if (fd < 0)
 			_exit(EXIT_SETUP_FAILED);
 		probe_arm(&probe);
-		rep->image_fd = fd;
-		rep->r = sys_checkpoint(by_pid ? getpid() : 0, fd, flags);
-		rep->intact = probe_intact(&probe);
-		_exit(0);
+		rep[SELF_IMAGE_FD] = fd;
+		rep[SELF_R] = sys_checkpoint(by_pid ? getpid() : 0, fd, flags);
+		rep[SELF_INTACT] = probe_intact(&probe);
+		_exit(put_longs(rpath, rep, SELF_NR) ? EXIT_SETUP_FAILED : 0);
 	}
 	status = -1;
 	if (wait_bounded(pid, &status, CKPT_WAIT_MS)) {
@@ -350,41 +353,43 @@ static void self_checkpoint(struct __test_metadata *_metadata, int by_pid,
 		ASSERT_TRUE(0) TH_LOG("the self-checkpointing child did not end");
 	}
 	ckpt_expect_done(&e);
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+		    !get_longs(rpath, rep, SELF_NR)) {
 		unlink(path);
+		unlink(rpath);
 		TH_LOG("child status %#x (%d: setup failed)", status, EXIT_SETUP_FAILED);
 	}
-	EXPECT_TRUE(rep->intact) TH_LOG("the caller changed");
+	unlink(rpath);
+	EXPECT_TRUE(rep[SELF_INTACT]) TH_LOG("the caller changed");
 	e.pid = pid;
 	if (err) {
 		e.errnum = err;
 		e.msg[0] = msg;
-		EXPECT_EQ(-err, rep->r) TH_LOG("checkpoint of itself: %s, expected %s",
-					       rep->r < 0 ? strerror((int)-rep->r) : "success",
+		EXPECT_EQ(-err, rep[SELF_R]) TH_LOG("checkpoint of itself: %s, expected %s",
+					       rep[SELF_R] < 0 ? strerror((int)-rep[SELF_R]) : "success",
 					       strerror(err));
 		ASSERT_EQ(0, ckpt_image_load(path, &img));
 		unlink(path);
 		EXPECT_EQ(img.len, ckpt_check_failed_image(_metadata, img.data, img.len, &e))
 			TH_LOG("bytes after the error record (no trailer expected)");
 		ckpt_image_free(&img);
-		munmap(rep, sizeof(*rep));
 		return;
 	}
-	ASSERT_LT(0, rep->r) {
+	ASSERT_LT(0, rep[SELF_R]) {
 		unlink(path);
-		TH_LOG("checkpoint of itself: %s", rep->r < 0 ? strerror((int)-rep->r) : "0");
+		TH_LOG("checkpoint of itself: %s", rep[SELF_R] < 0 ? strerror((int)-rep[SELF_R]) : "0");
 	}
 
 	ASSERT_EQ(0, ckpt_image_load(path, &img));
 	unlink(path);
 	e.ppid = parent;
 	e.uid = getuid();
-	e.id = rep->r;
+	e.id = rep[SELF_R];
 	e.stopped = 0;		/* it was running: it made the call */
 	EXPECT_EQ(img.len, ckpt_check_image(_metadata, img.data, img.len, &e));
 
 	/* the image file is in its own image */
-	ASSERT_EQ(0, ckpt_image_fd(&img, rep->image_fd, &ent));
+	ASSERT_EQ(0, ckpt_image_fd(&img, rep[SELF_IMAGE_FD], &ent));
 	i = ckpt_image_file(&img, ent.objref);
 	ASSERT_LE(0, i);
 	memcpy(&f, img.data + img.rec[i].off, sizeof(f));
@@ -392,7 +397,6 @@ static void self_checkpoint(struct __test_metadata *_metadata, int by_pid,
 	EXPECT_STREQ(path, (const char *)img.data + img.rec[i].off + sizeof(f));
 	EXPECT_EQ((uint32_t)O_WRONLY, f.f_flags & O_ACCMODE);
 	ckpt_image_free(&img);
-	munmap(rep, sizeof(*rep));
 }
 
 /*

@@ -209,7 +209,8 @@ static inline void rs_target_enter(const struct rs_test *t, int how)
 {
 	int null;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != t->parent)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != t->parent ||
+	    ckpt_privatize_shared())
 		_exit(RS_EXIT_SETUP);
 	if (close_range(3, ~0U, 0))
 		_exit(RS_EXIT_SETUP);

@@ -270,6 +270,100 @@ static inline ssize_t read_small_file(const char *path, char *buf, size_t size)
 	return n;
 }
 
+/*
+ * Makes the caller's shared anonymous memory private, contents kept: the
+ * harness shares _metadata and the fixture with each forked test that
+ * way, and a target that still shared them with the test would be
+ * refused (checkpoint: "shared memory ... also mapped by pid N, outside
+ * the image"). Writes after this no longer reach the test. The area at
+ * @keep, if any, stays shared. 0 or -1.
+ */
+static inline int ckpt_privatize_shared_but(const void *keep)
+{
+	struct { unsigned long start, end; } area[64];
+	char buf[16384], *line, *next;
+	int fd, n = 0;
+	ssize_t len = 0, r;
+
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (len < (ssize_t)sizeof(buf) - 1 &&
+	       (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += r;
+	close(fd);
+	buf[len] = 0;
+	for (line = buf; line && *line && n < 64; line = next) {
+		char perms[8] = "";
+		unsigned long start, end;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) == 3 &&
+		    perms[3] == 's' && strstr(line, " /dev/zero") &&
+		    (unsigned long)keep != start) {
+			area[n].start = start;
+			area[n++].end = end;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		size_t size = area[i].end - area[i].start;
+		void *at = (void *)area[i].start;
+		void *copy = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (copy == MAP_FAILED)
+			return -1;
+		memcpy(copy, at, size);
+		if (mremap(copy, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, at) != at)
+			return -1;
+	}
+	return 0;
+}
+
+static inline int ckpt_privatize_shared(void)
+{
+	return ckpt_privatize_shared_but(NULL);
+}
+
+/*
+ * A child's results for the test, as numbers in a file it creates after
+ * its checkpoint: shared memory or a descriptor inherited from the test
+ * would be shared with a task outside the image, and refused. 0 or -1.
+ */
+static inline int put_longs(const char *path, const long *v, int n)
+{
+	char buf[256];
+	int len = 0, fd, ok;
+
+	for (int i = 0; i < n && len < (int)sizeof(buf); i++)
+		len += snprintf(buf + len, sizeof(buf) - len, "%ld\n", v[i]);
+	if (len >= (int)sizeof(buf))
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, buf, len) == len;
+	return close(fd) || !ok ? -1 : 0;
+}
+
+/* The n numbers put_longs() wrote to path. 0 or -1. */
+static inline int get_longs(const char *path, long *v, int n)
+{
+	char buf[256], *p = buf, *end;
+
+	if (read_small_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (int i = 0; i < n; i++, p = end) {
+		errno = 0;
+		v[i] = strtol(p, &end, 10);
+		if (end == p || errno)
+			return -1;
+	}
+	return 0;
+}
+
 /* Scheduler state letter of pid from /proc/<pid>/stat, or 0. */
 static inline char proc_state(pid_t pid)
 {
@@ -476,7 +570,7 @@ static inline int child_spawn(struct ckpt_child *c, enum ckpt_child_mode mode)
 		return -1;
 	}
 	if (c->pid == 0) {
-		if (child_tie_to_parent(parent))
+		if (child_tie_to_parent(parent) || ckpt_privatize_shared())
 			_exit(1);
 		close(ctl[1]);
 		close(rep[0]);
@@ -2556,6 +2650,8 @@ static inline int target_spawn_flags(struct ckpt_target *t, int with_file,
 		} else if (child_tie_to_parent(parent)) {
 			_exit(TGT_EXIT_SETUP);
 		}
+		if (ckpt_privatize_shared())
+			_exit(TGT_EXIT_SETUP);
 		target_body(t->path, hook, arg);
 	}
 	for (int waited = 0; waited < CKPT_WAIT_MS; waited += 2) {

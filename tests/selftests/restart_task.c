@@ -929,7 +929,6 @@ TEST_F_TIMEOUT(restart, misc, 60)
 
 FIXTURE(self) {
 	struct rs_test t;
-	int64_t *shm;		/* [0] id or errno, [1] phase */
 };
 
 FIXTURE_VARIANT(self) {
@@ -947,8 +946,6 @@ FIXTURE_VARIANT_ADD(self, own_pid) {
 FIXTURE_SETUP(self)
 {
 	rs_init(_metadata, &self->t);
-	self->shm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->shm);
 }
 
 FIXTURE_TEARDOWN(self)
@@ -961,7 +958,6 @@ FIXTURE_TEARDOWN(self)
 
 struct self_arg {
 	int own_pid;
-	volatile int64_t *shm;
 };
 
 static uint64_t self_global = 0x5e1f5e1f5e1f5e1fULL;
@@ -988,13 +984,12 @@ static void self_target(const struct rs_test *t, const void *arg)
 	id = syscall(__NR_checkpoint, a->own_pid ? (long)pid0 : 0L, (long)fd,
 		     CHECKPOINT_SUBTREE);
 
-	if (id > 0) {			/* the original */
-		a->shm[0] = id;
-		_exit(0);
-	}
-	if (id < 0) {
-		a->shm[0] = errno;
-		_exit(SELF_EXIT_CKPT_FAILED);
+	if (id != 0) {		/* the original: id or errno to self.id */
+		long said = id > 0 ? id : errno;
+
+		if (put_longs(rs_path(t, "self.id", path, sizeof(path)), &said, 1))
+			_exit(RS_EXIT_SETUP);
+		_exit(id > 0 ? 0 : SELF_EXIT_CKPT_FAILED);
 	}
 	/* id == 0: the restored program; the report is a new file */
 	snprintf(path, sizeof(path), "%s/restored.%d", t->dir, getpid());
@@ -1002,8 +997,6 @@ static void self_target(const struct rs_test *t, const void *arg)
 	if (rs_report_fd < 0)
 		_exit(RS_EXIT_CHECK_MAX);
 	rs_restored_begin(pid0);
-	rs_check(a->shm[0] == 0, "the shared page holds %lld, expected its content at checkpoint time (0)",
-		 (long long)a->shm[0]);
 	rs_check(local == 0x10ca110ca110ca1ULL, "stack variable is 0x%llx",
 		 (unsigned long long)local);
 	rs_check(self_global == (0x5e1f5e1f5e1f5e1fULL ^ (uint64_t)pid0),
@@ -1021,16 +1014,18 @@ static void self_target(const struct rs_test *t, const void *arg)
  */
 TEST_F_TIMEOUT(self, checkpoint_and_restart_twice, 60)
 {
-	struct self_arg a = { .own_pid = variant->own_pid, .shm = self->shm };
+	struct self_arg a = { .own_pid = variant->own_pid };
 	struct rs_test *t = &self->t;
 	char path[192], msg[CKPT_ERROR_MSG_MAX + 1] = "";
 	char s[256];
 	int status = 0, img;
+	long said = 0;
 
 	rs_spawn(_metadata, t, self_target, &a);
 	ASSERT_EQ(0, wait_bounded(t->target, &status, CKPT_WAIT_MS))
 		TH_LOG("the self-checkpointing target did not exit");
 	t->target = 0;
+	get_longs(rs_path(t, "self.id", path, sizeof(path)), &said, 1);
 	img = open(rs_path(t, "self.img", path, sizeof(path)), O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, img) TH_LOG("%s: %s", path, strerror(errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == SELF_EXIT_CKPT_FAILED)
@@ -1038,8 +1033,8 @@ TEST_F_TIMEOUT(self, checkpoint_and_restart_twice, 60)
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("target: %s (%d: checkpoint(%s) failed with %s; image: %s)",
 		       rs_status_str(status, s, sizeof(s)), SELF_EXIT_CKPT_FAILED,
-		       variant->own_pid ? "own pid" : "0", strerror((int)self->shm[0]), msg);
-	t->ckpt_id = (long)self->shm[0];
+		       variant->own_pid ? "own pid" : "0", strerror((int)said), msg);
+	t->ckpt_id = said;
 	ASSERT_LT(0, t->ckpt_id) TH_LOG("checkpoint() returned %ld", t->ckpt_id);
 	rs_check_image(_metadata, img, t->ckpt_id, t->target_pid);
 

@@ -724,6 +724,7 @@ enum external {
 	EXT_PIPE,	/* the write end of a pipe whose read end the test has */
 	EXT_FILE,	/* an open file (one offset) the test has too */
 	EXT_FILE_TABLE,	/* the test's descriptor table (clone(CLONE_FILES)) */
+	EXT_MEMORY,	/* shared anonymous memory the test maps too */
 };
 
 /*
@@ -736,6 +737,7 @@ static void external_case(struct __test_metadata *_metadata, struct tree_test *t
 {
 	unsigned char *img = NULL;
 	int p[2] = { -1, -1 }, fd = -1, out;
+	void *mem = MAP_FAILED;
 	char want[96], path[128];
 	size_t len = 0;
 	long id;
@@ -747,6 +749,11 @@ static void external_case(struct __test_metadata *_metadata, struct tree_test *t
 			  O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		ASSERT_LE(0, fd);
 	}
+	if (what == EXT_MEMORY) {
+		mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			   -1, 0);
+		ASSERT_NE(MAP_FAILED, mem);
+	}
 	tt->t.target = what == EXT_FILE_TABLE ? fork_flags(CLONE_FILES) : fork();
 	ASSERT_LE(0, tt->t.target);
 	if (tt->t.target == 0) {
@@ -755,6 +762,7 @@ static void external_case(struct __test_metadata *_metadata, struct tree_test *t
 
 		/* With the test's table, it closes nothing */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || null < 0 ||
+		    ckpt_privatize_shared_but(mem) ||
 		    (what != EXT_FILE_TABLE &&
 		     (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
 		      (keep >= 0 && dup2(keep, 100) != 100) || close_range(3, 99, 0) ||
@@ -784,6 +792,8 @@ static void external_case(struct __test_metadata *_metadata, struct tree_test *t
 		close(p[0]);
 	if (fd >= 0)
 		close(fd);
+	if (mem != MAP_FAILED)
+		munmap(mem, 4096);
 }
 
 TEST_F(tree, external_pipe)
@@ -807,6 +817,13 @@ TEST_F(tree, external_file_table)
 		SKIP(return, "the file variant covers it");
 	external_case(_metadata, &self->tt, EXT_FILE_TABLE,
 		      "its file table is shared with pid %d, outside");
+}
+
+TEST_F(tree, external_memory)
+{
+	if (variant->pipe_in)
+		SKIP(return, "the file variant covers it");
+	external_case(_metadata, &self->tt, EXT_MEMORY, "also mapped by pid %d, outside");
 }
 
 /* The last field of a line of /proc/PID/status, or -1 */
@@ -1170,7 +1187,8 @@ TEST_F_TIMEOUT(tree, container, 150)
 		int null = open("/dev/null", O_RDWR);
 
 		if (null < 0 || dup2(null, 0) || dup2(null, 1) != 1 ||
-		    dup2(null, 2) != 2 || close_range(3, ~0U, 0))
+		    dup2(null, 2) != 2 || close_range(3, ~0U, 0) ||
+		    ckpt_privatize_shared())
 			_exit(RS_EXIT_SETUP);
 		rep = open(tt->t.report, O_WRONLY | O_APPEND);
 		if (rep < 0)
