@@ -21,86 +21,25 @@
  * tasks must be stopped again. Continued, B reaps its zombie and reports
  * the status.
  */
-#include "ckpt_restart.h"
+#include "restart_tree.h"
 
-#include <poll.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-
-#define TREE_MAX	32
 #define ZOMBIE_STATUS	42
+
+/* The image comes to mktree from a file, or through a pipe */
+FIXTURE_VARIANT(tree) {
+	bool pipe_in;
+};
+
+FIXTURE_VARIANT_ADD(tree, file) {
+	.pipe_in = false,
+};
+
+FIXTURE_VARIANT_ADD(tree, pipe) {
+	.pipe_in = true,
+};
 
 /* The test's directory, for the trees that open files in it */
 static char share_dir[64];
-
-struct proc_ids {
-	pid_t pid, ppid, pgid, sid;
-	char state;
-};
-
-/* pid, ppid, pgid, sid and state of pid from /proc, -1 if gone */
-static int proc_ids(pid_t pid, struct proc_ids *p)
-{
-	char path[64], buf[512], *s;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_small_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	s = strrchr(buf, ')');
-	if (!s || sscanf(s + 2, "%c %d %d %d", &p->state, &p->ppid, &p->pgid,
-			 &p->sid) != 4)
-		return -1;
-	p->pid = pid;
-	return 0;
-}
-
-/* In the tree */
-
-static void say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(int fd, const char *fmt, ...)
-{
-	char buf[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		write_all(fd, buf, (size_t)n);
-}
-
-/* Tells the test this task is there, stops, and sleeps once continued */
-static void __attribute__((noreturn)) leaf(int rep)
-{
-	say(rep, "task %d\n", getpid());
-	kill(getpid(), SIGSTOP);
-	for (;;)
-		pause();
-}
-
-/*
- * Forks a child in process group pgid (0: its own, -1: its parent's) that
- * runs fn, or a leaf if fn is NULL.
- */
-static pid_t child(int rep, pid_t pgid, void (*fn)(int rep))
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		_exit(RS_EXIT_SETUP);
-	if (pid == 0) {
-		if (pgid >= 0 && setpgid(0, pgid))
-			_exit(RS_EXIT_SETUP);
-		if (fn)
-			fn(rep);
-		leaf(rep);
-	}
-	/* Both set it, so that it is set before the next child */
-	if (pgid >= 0 && setpgid(pid, pgid ? pgid : pid) && errno != EACCES)
-		_exit(RS_EXIT_SETUP);
-	return pid;
-}
 
 static void tree_a(int rep)
 {
@@ -323,157 +262,6 @@ static void pipe_root(int rep)
 	close(p2[1]);
 }
 
-/* In the test */
-
-struct tree_test {
-	struct rs_test t;
-	pid_t root;
-	pid_t pids[TREE_MAX];
-	struct proc_ids before[TREE_MAX];
-	int n;
-	pid_t zombie;
-};
-
-/* The pids the tasks reported, once there are @want of them */
-static int collect(struct tree_test *tt, int want)
-{
-	for (int waited = 0; waited < RS_WAIT_MS; waited += 20) {
-		char *p;
-
-		rs_read_report(&tt->t);
-		tt->n = 0;
-		for (p = tt->t.text; (p = strstr(p, "task ")); p++)
-			if (tt->n < TREE_MAX)
-				tt->pids[tt->n++] = atoi(p + 5);
-		if (tt->n >= want)
-			return 0;
-		ckpt_msleep(20);
-	}
-	return -1;
-}
-
-/* Waits until every task is stopped (or a zombie), and records it */
-static int settle(struct tree_test *tt, struct proc_ids *ids)
-{
-	for (int waited = 0; waited < RS_WAIT_MS; waited += 20) {
-		int i;
-
-		for (i = 0; i < tt->n; i++) {
-			if (proc_ids(tt->pids[i], &ids[i]) ||
-			    (ids[i].state != 'T' && ids[i].state != 'Z'))
-				break;
-		}
-		if (i == tt->n)
-			return 0;
-		ckpt_msleep(20);
-	}
-	return -1;
-}
-
-/* The same pids, states, parents, groups and sessions, task by task */
-static void expect_same_ids(struct __test_metadata *_metadata,
-			    const struct proc_ids *before, const struct proc_ids *after,
-			    int n)
-{
-	for (int i = 0; i < n; i++) {
-		const struct proc_ids *b = &before[i], *a = &after[i];
-
-		EXPECT_EQ(b->pid, a->pid);
-		EXPECT_EQ(b->state, a->state) TH_LOG("pid %d", b->pid);
-		EXPECT_EQ(b->ppid, a->ppid) TH_LOG("pid %d: parent", b->pid);
-		EXPECT_EQ(b->pgid, a->pgid) TH_LOG("pid %d: process group", b->pid);
-		EXPECT_EQ(b->sid, a->sid) TH_LOG("pid %d: session", b->pid);
-	}
-}
-
-/* Kills every task and reaps them all (the test is their subreaper) */
-static void kill_all(struct tree_test *tt)
-{
-	int status;
-
-	for (int i = 0; i < tt->n; i++)
-		kill(tt->pids[i], SIGKILL);
-	tt->t.target = 0;
-	for (int waited = 0; waited < RS_WAIT_MS; waited += 5) {
-		pid_t r = waitpid(-1, &status, WNOHANG);
-
-		if (r < 0)
-			break;
-		if (r == 0)
-			ckpt_msleep(5);
-	}
-}
-
-static int run_mktree(struct tree_test *tt, bool pipe_in, pid_t *root, char *err,
-		      size_t errsz)
-{
-	return rs_mktree(&tt->t, pipe_in, false, root, err, errsz);
-}
-
-/*
- * Has the root run @body (which leaves it to stop), waits for @n tasks to
- * report and stop, checkpoints them into the image and kills them
- */
-static void tree_checkpoint(struct __test_metadata *_metadata, struct tree_test *tt,
-			    void (*body)(int rep), int n)
-{
-	int rep;
-	long id;
-
-	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
-	tt->t.target = fork();
-	ASSERT_LE(0, tt->t.target);
-	if (tt->t.target == 0) {
-		rs_target_enter(&tt->t, RS_NO_REPORT);
-		rep = open(tt->t.report, O_WRONLY | O_APPEND);
-		/* Its parent after the restart is mktree -d, which exits */
-		if (rep < 0 || prctl(PR_SET_PDEATHSIG, 0))
-			_exit(RS_EXIT_SETUP);
-		body(rep);
-		leaf(rep);
-	}
-	ASSERT_EQ(0, collect(tt, n)) TH_LOG("%d tasks reported: %s", tt->n, tt->t.text);
-	ASSERT_EQ(0, settle(tt, tt->before)) TH_LOG("the tree did not stop");
-	for (int i = 0; i < tt->n; i++)
-		if (tt->before[i].state == 'Z')
-			tt->zombie = tt->pids[i];
-	tt->root = tt->t.target;
-
-	id = sys_checkpoint(tt->t.target, tt->t.img, CHECKPOINT_SUBTREE);
-	ASSERT_LT(0, id) TH_LOG("checkpoint: %s", strerror(errno));
-	kill_all(tt);
-	for (int i = 0; i < tt->n; i++) {
-		ASSERT_NE(0, kill(tt->pids[i], 0)) TH_LOG("pid %d survived", tt->pids[i]);
-	}
-}
-
-FIXTURE(tree) {
-	struct tree_test tt;
-};
-
-FIXTURE_VARIANT(tree) {
-	bool pipe_in;	/* the image comes to mktree through a pipe */
-};
-
-FIXTURE_VARIANT_ADD(tree, file) {
-	.pipe_in = false,
-};
-
-FIXTURE_VARIANT_ADD(tree, pipe) {
-	.pipe_in = true,
-};
-
-FIXTURE_SETUP(tree)
-{
-	memset(&self->tt, 0, sizeof(self->tt));
-	rs_init(_metadata, &self->tt.t);
-}
-
-FIXTURE_TEARDOWN(tree)
-{
-	kill_all(&self->tt);
-	rs_cleanup(&self->tt.t);
-}
 
 /* Same pids, parents, groups, sessions; stopped again; the zombie reaped after */
 TEST_F_TIMEOUT(tree, identity, 120)
@@ -717,113 +505,6 @@ TEST_F_TIMEOUT(tree, fifo_refused, 120)
 	for (int i = 0; i < tt->n; i++) {
 		EXPECT_NE(0, kill(tt->pids[i], 0)) TH_LOG("pid %d is alive", tt->pids[i]);
 	}
-}
-
-/* What the target of a leak detection test shares with the test */
-enum external {
-	EXT_PIPE,	/* the write end of a pipe whose read end the test has */
-	EXT_FILE,	/* an open file (one offset) the test has too */
-	EXT_FILE_TABLE,	/* the test's descriptor table (clone(CLONE_FILES)) */
-	EXT_MEMORY,	/* shared anonymous memory the test maps too */
-};
-
-/*
- * Leak detection: a stopped target shares something with the test,
- * outside its subtree. The checkpoint is refused, naming what and the
- * test's pid; CHECKPOINT_EXTERNAL accepts it.
- */
-static void external_case(struct __test_metadata *_metadata, struct tree_test *tt,
-			  enum external what, const char *want_fmt)
-{
-	unsigned char *img = NULL;
-	int p[2] = { -1, -1 }, fd = -1, out;
-	void *mem = MAP_FAILED;
-	char want[96], path[128];
-	size_t len = 0;
-	long id;
-
-	if (what == EXT_PIPE)
-		ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	if (what == EXT_FILE) {
-		fd = open(rs_path(&tt->t, "shared", path, sizeof(path)),
-			  O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		ASSERT_LE(0, fd);
-	}
-	if (what == EXT_MEMORY) {
-		mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			   -1, 0);
-		ASSERT_NE(MAP_FAILED, mem);
-	}
-	tt->t.target = what == EXT_FILE_TABLE ? fork_flags(CLONE_FILES) : fork();
-	ASSERT_LE(0, tt->t.target);
-	if (tt->t.target == 0) {
-		int null = what == EXT_FILE_TABLE ? 0 : open("/dev/null", O_RDWR);
-		int keep = what == EXT_PIPE ? p[1] : fd;
-
-		/* With the test's table, it closes nothing */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || null < 0 ||
-		    ckpt_privatize_shared_but(mem) ||
-		    (what != EXT_FILE_TABLE &&
-		     (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
-		      (keep >= 0 && dup2(keep, 100) != 100) || close_range(3, 99, 0) ||
-		      close_range(101, ~0U, 0))))
-			_exit(RS_EXIT_SETUP);
-		kill(getpid(), SIGSTOP);
-		for (;;)
-			pause();
-	}
-	if (p[1] >= 0)
-		close(p[1]);
-	tt->pids[tt->n++] = tt->t.target;
-	ASSERT_EQ(0, settle(tt, tt->before)) TH_LOG("the target did not stop");
-
-	snprintf(want, sizeof(want), want_fmt, getpid());
-	ckpt_capture_failed_image(_metadata, tt->t.target, CHECKPOINT_SUBTREE,
-				  EOPNOTSUPP, want, &img, &len);
-	free(img);
-
-	out = memfd_create("ckpt_external", MFD_CLOEXEC);
-	ASSERT_LE(0, out);
-	id = sys_checkpoint(tt->t.target, out, CHECKPOINT_SUBTREE | CHECKPOINT_EXTERNAL);
-	close(out);
-	EXPECT_LT(0, id) TH_LOG("checkpoint with CHECKPOINT_EXTERNAL: %s",
-				id < 0 ? strerror((int)-id) : "");
-	if (p[0] >= 0)
-		close(p[0]);
-	if (fd >= 0)
-		close(fd);
-	if (mem != MAP_FAILED)
-		munmap(mem, 4096);
-}
-
-TEST_F(tree, external_pipe)
-{
-	if (variant->pipe_in)
-		SKIP(return, "the file variant covers it");
-	external_case(_metadata, &self->tt, EXT_PIPE, "also held by pid %d, outside");
-}
-
-TEST_F(tree, external_file)
-{
-	if (variant->pipe_in)
-		SKIP(return, "the file variant covers it");
-	external_case(_metadata, &self->tt, EXT_FILE,
-		      "/shared: open file also held by pid %d, outside");
-}
-
-TEST_F(tree, external_file_table)
-{
-	if (variant->pipe_in)
-		SKIP(return, "the file variant covers it");
-	external_case(_metadata, &self->tt, EXT_FILE_TABLE,
-		      "its file table is shared with pid %d, outside");
-}
-
-TEST_F(tree, external_memory)
-{
-	if (variant->pipe_in)
-		SKIP(return, "the file variant covers it");
-	external_case(_metadata, &self->tt, EXT_MEMORY, "also mapped by pid %d, outside");
 }
 
 /* The last field of a line of /proc/PID/status, or -1 */
