@@ -518,6 +518,39 @@ static int tree_check_shared(struct ckpt_tree_restart *r, unsigned int i,
 	return 0;
 }
 
+/*
+ * At the root's turn, the first, with all tasks joined: every task whose
+ * entry shares the root's group or session, which is outside the image
+ * (tree_id_kept()), is in the root's, zombies included. 0, or -EINVAL
+ * with @msg saying why.
+ */
+static int tree_check_outside_ids(struct ckpt_tree_restart *r, char *msg,
+				  size_t size)
+{
+	const struct ckpt_tree_task *top = tree_entry(r, 0);
+	const char *why = NULL;
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 1; i < r->ctx->tree->nr_tasks && !why; i++) {
+		const struct ckpt_tree_task *e = tree_entry(r, i);
+		struct task_struct *t = r->joined[i];
+
+		if (!tree_id_kept(top, e, CKPT_TREE_PGID_OUTSIDE) &&
+		    task_pgrp(t) != task_pgrp(current))
+			why = "process group";
+		else if (!tree_id_kept(top, e, CKPT_TREE_SID_OUTSIDE) &&
+			 task_session(t) != task_session(current))
+			why = "session";
+	}
+	rcu_read_unlock();
+	if (!why)
+		return 0;
+	scnprintf(msg, size, "pid %d: is not in the %s of pid %d, as in the image",
+		  tree_entry(r, i - 1)->pid, why, top->pid);
+	return -EINVAL;
+}
+
 static bool tree_my_turn(struct ckpt_tree_restart *r, unsigned int i)
 {
 	return READ_ONCE(r->state) != CKPT_TREE_RESTORING ||
@@ -533,6 +566,8 @@ static long tree_restore(struct ckpt_tree_restart *r, unsigned int i)
 	long ret;
 
 	ret = tree_check_shared(r, i, msg, sizeof(msg));
+	if (!ret && !i)
+		ret = tree_check_outside_ids(r, msg, sizeof(msg));
 	if (ret) {
 		tree_restart_failf(r, ret, "%s", msg);
 		return ret;
