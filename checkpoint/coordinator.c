@@ -558,6 +558,24 @@ static bool tree_my_turn(struct ckpt_tree_restart *r, unsigned int i)
 		READ_ONCE(r->turn) == i);
 }
 
+/*
+ * Job control stopped the process of task @i, just restored: if it is the
+ * process's last, the stop is put back, before any task of the tree runs
+ */
+static void tree_restore_stop(struct ckpt_tree_restart *r, unsigned int i)
+{
+	const struct ckpt_tree_task *e = tree_entry(r, i);
+	int l;
+
+	if (!(e->flags & CKPT_TREE_STOPPED) ||
+	    (i + 1 < r->ctx->tree->nr_tasks && tree_entry(r, i + 1)->tgid == e->tgid))
+		return;
+	l = ckpt_tree_index(r->ctx, e->tgid);
+	if (l >= 0)
+		ckpt_restore_stop((tree_entry(r, l)->exit_code >> 8) & 0x7f,
+				  e->flags & CKPT_TREE_STOP_WAITED);
+}
+
 /* Restores the caller from its records; returns what restart(2) returns */
 static long tree_restore(struct ckpt_tree_restart *r, unsigned int i)
 {
@@ -581,6 +599,7 @@ static long tree_restore(struct ckpt_tree_restart *r, unsigned int i)
 	} else if (r->state == CKPT_TREE_RESTORING) {
 		/* Not if another task failed meanwhile: it killed this one */
 		ret = ctx->retval;
+		tree_restore_stop(r, i);
 		r->turn = tree_next_turn(r, i);
 		if (i == r->last)
 			r->state = CKPT_TREE_RESTORED;
@@ -678,9 +697,6 @@ long ckpt_join(struct file *file, unsigned long flags, int *exit_code)
 				   e->pid);
 	if (READ_ONCE(r->state) != CKPT_TREE_RESTORED)
 		goto out_kill;
-	/* Job control stops the process: its leader stops it again */
-	if (e->flags & CKPT_TREE_STOPPED && e->pid == e->tgid)
-		send_sig(SIGSTOP, current, 1);
 	tree_restart_put(r);
 	return ret;
 

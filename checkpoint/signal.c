@@ -8,7 +8,9 @@
 #include <linux/checkpoint.h>
 #include <linux/errno.h>
 #include <linux/sched.h>
+#include <linux/sched/jobctl.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/signal.h>
 #include <linux/slab.h>
 #include "signal.h"
@@ -233,4 +235,50 @@ void ckpt_cleanup_signals(struct ckpt_ctx *ctx)
 			kvfree(rs->pending[i]);
 	kfree(ctx->rst_signal);
 	ctx->rst_signal = NULL;
+}
+
+/**
+ * ckpt_restore_stop() - stop the caller's process again, as it was stopped
+ * @signr: the signal that stopped it
+ * @waited: its parent had taken the stop with wait(2)
+ *
+ * Called by the process's last task to be restored, before any task of
+ * the restart returns. The group stop is put back whole: each thread
+ * stops on its way to user space, and none tells the parent, which was
+ * told before the checkpoint (a SIGCHLD it had not taken comes back with
+ * its own pending signals). wait(2) with WUNTRACED reports the stop
+ * unless it had already.
+ */
+void ckpt_restore_stop(int signr, bool waited)
+{
+	struct signal_struct *sig = current->signal;
+	struct task_struct *t, *parent, *leader = current->group_leader;
+	struct sighand_struct *sighand;
+	bool stopped = false;
+
+	/* current's own: it cannot change under it */
+	sighand = rcu_dereference_protected(current->sighand, 1);
+	spin_lock_irq(&sighand->siglock);
+	/* Not if a fatal signal came meanwhile */
+	if (!(sig->flags & SIGNAL_GROUP_EXIT) && !sig->group_exec_task) {
+		signal_set_stop_flags(sig, SIGNAL_STOP_STOPPED);
+		sig->group_exit_code = waited ? 0 : signr;
+		sig->group_stop_count = 0;
+		for_each_thread(current, t) {
+			/* Pending without JOBCTL_STOP_CONSUME: the stop is complete */
+			task_clear_jobctl_pending(t, JOBCTL_STOP_PENDING);
+			task_set_jobctl_pending(t, signr | JOBCTL_STOP_PENDING);
+			signal_wake_up(t, 0);
+		}
+		stopped = true;
+	}
+	spin_unlock_irq(&sighand->siglock);
+	/* A parent that waits with WUNTRACED already finds the stop */
+	if (stopped && !waited) {
+		read_lock(&tasklist_lock);
+		parent = rcu_dereference_protected(leader->real_parent,
+						   lockdep_is_held(&tasklist_lock));
+		__wake_up_parent(leader, parent);
+		read_unlock(&tasklist_lock);
+	}
 }

@@ -475,6 +475,43 @@ static u32 tree_share_index(const struct ckpt_held *held, unsigned int i,
 	return 0;
 }
 
+/*
+ * For a process stopped by job control: the signal that stopped it, as
+ * wait(2) with WUNTRACED reports it (@exit_code of the leader's entry),
+ * and whether its parent has taken that report (CKPT_TREE_STOP_WAITED).
+ * Read once, for the leader; its threads, listed after it, copy it.
+ */
+static void tree_fill_stop(struct task_struct *t, struct ckpt_tree_task *tasks,
+			   unsigned int i)
+{
+	struct ckpt_tree_task *e = &tasks[i];
+	struct sighand_struct *sighand;
+	unsigned long flags;
+	int signr = 0;
+
+	if (!(e->flags & CKPT_TREE_STOPPED))
+		return;
+	if (e->pid != e->tgid) {
+		if (e->share_sighand)
+			e->flags |= tasks[e->share_sighand - 1].flags &
+				    CKPT_TREE_STOP_WAITED;
+		return;
+	}
+	/* What wait(2) reports, else what the leader stopped for */
+	sighand = lock_task_sighand(t, &flags);
+	if (!sighand)
+		return;		/* it is exiting: checkpoint sees it ran */
+	signr = t->signal->group_exit_code;
+	if (!signr)
+		e->flags |= CKPT_TREE_STOP_WAITED;
+	if (!sig_kernel_stop(signr))
+		signr = t->jobctl & JOBCTL_STOP_SIGMASK;
+	spin_unlock_irqrestore(&sighand->siglock, flags);
+	if (!sig_kernel_stop(signr))
+		signr = SIGSTOP;
+	e->exit_code = signr << 8 | 0x7f;
+}
+
 static void tree_fill_task(struct ckpt_ctx *ctx, unsigned int i,
 			   struct task_struct **sorted,
 			   const struct ckpt_held *held,
@@ -500,7 +537,7 @@ static void tree_fill_task(struct ckpt_ctx *ctx, unsigned int i,
 		e->flags |= CKPT_TREE_SID_OUTSIDE;
 	rcu_read_unlock();
 
-	if (t->signal->flags & SIGNAL_STOP_STOPPED)
+	if (t->signal->flags & SIGNAL_STOP_STOPPED && !t->exit_state)
 		e->flags |= CKPT_TREE_STOPPED;
 	if (t->exit_state == EXIT_ZOMBIE) {
 		e->flags |= CKPT_TREE_ZOMBIE;
@@ -584,8 +621,10 @@ int ckpt_tree_write(struct ckpt_ctx *ctx)
 	h->nr_tasks = nr;
 	if (!(ctx->flags & CHECKPOINT_SUBTREE))
 		h->flags |= CKPT_TREE_CONTAINER;
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < nr; i++) {
 		tree_fill_task(ctx, i, sorted, held, &h->tasks[i]);
+		tree_fill_stop(ctx->tasks[i], h->tasks, i);
+	}
 	ret = tree_check_sharing(ctx, h->tasks);
 	if (!ret)
 		ret = ckpt_write_obj(ctx, &h->h, CKPT_HDR_TREE, len);
@@ -625,7 +664,8 @@ bool ckpt_task_shares(const struct ckpt_ctx *ctx, enum ckpt_share what)
 #define CKPT_TREE_FLAGS		(CKPT_TREE_CONTAINER)
 #define CKPT_TREE_TASK_FLAGS	(CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED | \
 				 CKPT_TREE_PGID_OUTSIDE | \
-				 CKPT_TREE_SID_OUTSIDE)
+				 CKPT_TREE_SID_OUTSIDE | \
+				 CKPT_TREE_STOP_WAITED)
 
 /* A status wait(2) can return for a task that exited or was killed */
 static bool tree_exit_code_ok(s32 code)
@@ -637,6 +677,13 @@ static bool tree_exit_code_ok(s32 code)
 	if (!sig)
 		return !(code & 0x80);
 	return sig != 0x7f && valid_signal(sig) && !(code & 0xff00);
+}
+
+/* The status wait(2) with WUNTRACED returns for a stop by job control */
+static bool tree_stop_code_ok(s32 code)
+{
+	return (code & 0xff) == 0x7f && !(code >> 16) &&
+	       sig_kernel_stop(code >> 8);
 }
 
 /* Entry @i of @tasks, checked against the ones before it */
@@ -653,8 +700,14 @@ static bool tree_task_ok(const struct ckpt_tree_task *tasks, unsigned int i)
 	/* The root's process has no parent in the image, the others one */
 	if (e->tgid == tasks[0].pid ? e->ppid || e->ptid : !e->ppid || !e->ptid)
 		return false;
-	if (e->flags & CKPT_TREE_ZOMBIE ?
-	    !tree_exit_code_ok(e->exit_code) : e->exit_code)
+	if (e->flags & CKPT_TREE_ZOMBIE ? !tree_exit_code_ok(e->exit_code) :
+	    e->flags & CKPT_TREE_STOPPED && e->pid == e->tgid ?
+	    !tree_stop_code_ok(e->exit_code) : e->exit_code)
+		return false;
+	if ((e->flags & (CKPT_TREE_STOPPED | CKPT_TREE_STOP_WAITED)) ==
+	    CKPT_TREE_STOP_WAITED ||
+	    (e->flags & (CKPT_TREE_STOPPED | CKPT_TREE_ZOMBIE)) ==
+	    (CKPT_TREE_STOPPED | CKPT_TREE_ZOMBIE))
 		return false;
 	if (e->pid == e->tgid)
 		return !e->share_mm && !e->share_files && !e->share_fs &&

@@ -255,6 +255,7 @@ void ckpt_cleanup_fs(struct ckpt_ctx *ctx);
 
 /* signal.c */
 int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *task);
+void ckpt_restore_stop(int signr, bool waited);
 int ckpt_restore_signals(struct ckpt_ctx *ctx);
 int ckpt_commit_signals(struct ckpt_ctx *ctx);
 void ckpt_cleanup_signals(struct ckpt_ctx *ctx);

@@ -691,7 +691,10 @@ static void expect_target(struct ckpt_expect *e, const struct ckpt_target *t,
 /*
  * The tree of the complete image img: the root alone, in a tree with
  * flags tree_flags, with this pid (and tgid), pgid, sid and flags; no
- * parent, exit signal SIGCHLD (an ordinary child), nothing shared.
+ * parent, exit signal SIGCHLD (an ordinary child), nothing shared. A
+ * root that is CKPT_TREE_STOPPED was stopped by target_stop(), whose
+ * waitpid() took the stop: CKPT_TREE_STOP_WAITED too, and the status of
+ * a stop by SIGSTOP in exit_code.
  */
 static void expect_tree_root(struct __test_metadata *_metadata,
 			     const struct ckpt_image *img, uint32_t tree_flags,
@@ -709,8 +712,10 @@ static void expect_tree_root(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, k.ptid);
 	EXPECT_EQ(pgid, k.pgid);
 	EXPECT_EQ(sid, k.sid);
+	if (flags & CKPT_TREE_STOPPED)
+		flags |= CKPT_TREE_STOP_WAITED;
 	EXPECT_EQ(flags, k.flags) TH_LOG("tree flags %#x, expected %#x", k.flags, flags);
-	EXPECT_EQ(0, k.exit_code);
+	EXPECT_EQ(flags & CKPT_TREE_STOPPED ? SIGSTOP << 8 | 0x7f : 0, k.exit_code);
 	EXPECT_EQ((uint32_t)SIGCHLD, k.exit_signal);
 	EXPECT_EQ(0U, k.share_mm);
 	EXPECT_EQ(0U, k.share_files);

@@ -1619,7 +1619,8 @@ static inline void ckpt_check_error(struct __test_metadata *_metadata,
 }
 
 #define CKPT_TREE_TASK_FLAGS	(CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED | \
-				 CKPT_TREE_PGID_OUTSIDE | CKPT_TREE_SID_OUTSIDE)
+				 CKPT_TREE_PGID_OUTSIDE | CKPT_TREE_SID_OUTSIDE | \
+				 CKPT_TREE_STOP_WAITED)
 
 /* Is pid the pid of one of the n entries of the tree record at rec? */
 static inline int tree_has_pid(const unsigned char *rec, uint32_t n, int32_t pid)
@@ -1679,9 +1680,18 @@ static inline void ckpt_check_tree(struct __test_metadata *_metadata,
 		EXPECT_EQ(!tree_has_pid(rec, t.nr_tasks, k.sid),
 			  !!(k.flags & CKPT_TREE_SID_OUTSIDE))
 			TH_LOG("tree task %u: sid %d, flags %#x", i, k.sid, k.flags);
-		if (!(k.flags & CKPT_TREE_ZOMBIE)) {
+		if (k.flags & CKPT_TREE_STOPPED && k.pid == k.tgid) {
+			/* The status of a stop, by a stop signal */
+			EXPECT_EQ(0x7f, k.exit_code & (int32_t)0xffff00ff) TH_LOG("tree task %u", i);
+			EXPECT_TRUE(k.exit_code >> 8 == SIGSTOP || k.exit_code >> 8 == SIGTSTP ||
+				    k.exit_code >> 8 == SIGTTIN || k.exit_code >> 8 == SIGTTOU)
+				TH_LOG("tree task %u: exit_code %#x", i, k.exit_code);
+		} else if (!(k.flags & CKPT_TREE_ZOMBIE)) {
 			EXPECT_EQ(0, k.exit_code) TH_LOG("tree task %u", i);
 		}
+		EXPECT_NE((uint32_t)CKPT_TREE_STOP_WAITED,
+			  k.flags & (CKPT_TREE_STOPPED | CKPT_TREE_STOP_WAITED))
+			TH_LOG("tree task %u: flags %#x", i, k.flags);
 		EXPECT_LE(k.exit_signal, 64U) TH_LOG("tree task %u", i);
 		EXPECT_LE(k.share_mm, i) TH_LOG("tree task %u", i);
 		EXPECT_LE(k.share_files, i) TH_LOG("tree task %u", i);

@@ -172,7 +172,8 @@ static void tree_grow(struct tree_rec *r, size_t n)
 		k->tgid = k->pid;
 		k->ppid = root.pid;
 		k->ptid = root.pid;
-		k->flags &= ~(uint32_t)CKPT_TREE_STOPPED;
+		k->flags &= ~(uint32_t)(CKPT_TREE_STOPPED | CKPT_TREE_STOP_WAITED);
+		k->exit_code = 0;
 	}
 	r->n = n;
 	ckpt_fill_tree(&r->h, (uint32_t)n, r->h.flags);
@@ -187,6 +188,7 @@ static void tree_make_thread(struct tree_rec *r, size_t i)
 	k->ppid = 0;
 	k->ptid = 0;
 	k->flags = r->task[0].flags;
+	k->exit_code = 0;
 	k->exit_signal = 0;
 	k->share_mm = 1;
 	k->share_files = 1;
@@ -247,8 +249,8 @@ static const char *tree_defect(struct tree_rec *r, unsigned int k)
 		r->h.flags |= 0x80000000U;
 		return "unknown tree flag 0x80000000";
 	case 11:
-		first->flags |= 0x10;
-		return "task 0: unknown flag 0x10";
+		first->flags |= 0x20;
+		return "task 0: unknown flag 0x20";
 	case 12:
 		last->flags |= 0x80000000U;
 		return "last task: unknown flag 0x80000000";
@@ -303,6 +305,19 @@ static const char *tree_defect(struct tree_rec *r, unsigned int k)
 	case 29:
 		last->share_sighand = 0xffffffffU;
 		return "last task: share_sighand 0xffffffff";
+	case 30:
+		first->flags |= CKPT_TREE_STOPPED;
+		first->exit_code = 0;
+		return "task 0: stopped, exit_code 0 (no stop status)";
+	case 31:
+		first->flags |= CKPT_TREE_STOPPED;
+		first->exit_code = SIGINT << 8 | 0x7f;
+		return "task 0: stopped by SIGINT, which does not stop";
+	case 32:
+		first->flags = (first->flags & ~(uint32_t)CKPT_TREE_STOPPED) |
+			       CKPT_TREE_STOP_WAITED;
+		first->exit_code = 0;
+		return "task 0: STOP_WAITED without STOPPED";
 	}
 	return NULL;
 }

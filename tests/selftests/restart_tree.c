@@ -432,6 +432,124 @@ TEST_F_TIMEOUT(tree, sharing, 120)
 	EXPECT_EQ(NULL, strstr(tt->t.text, "child read")) TH_LOG("report: %s", tt->t.text);
 }
 
+/*
+ * Stops by job control that the parent has taken with wait(2) and one it
+ * has not:
+ *
+ *   R     stopped, like every task of these trees; counts its SIGCHLDs
+ *   +- s1  stopped by SIGSTOP, which R has taken with waitpid(WUNTRACED)
+ *   +- s2  with a second thread, in a group of its own, stopped by
+ *          SIGTSTP, which R has not taken
+ *
+ * After the restart both threads of s2 are stopped, and R (continued
+ * alone) finds s2's stop, by SIGTSTP, nothing of s1, and no new SIGCHLD:
+ * the restart stops them again without telling R anew.
+ */
+static volatile sig_atomic_t stops_sigchld;
+
+static void stops_count(int sig)
+{
+	(void)sig;
+	stops_sigchld++;
+}
+
+static volatile pid_t stops_tid;
+
+static void *stops_thread(void *arg)
+{
+	(void)arg;
+	stops_tid = (pid_t)syscall(SYS_gettid);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void stops_s2(int rep)
+{
+	pthread_t th;
+
+	/* Not in an orphaned group, which SIGTSTP would not stop */
+	if (setpgid(0, 0) || pthread_create(&th, NULL, stops_thread, NULL))
+		_exit(RS_EXIT_SETUP);
+	while (!stops_tid)
+		ckpt_msleep(1);
+	say(rep, "task %d thread %d\n", getpid(), stops_tid);
+	kill(getpid(), SIGTSTP);
+	for (;;)
+		pause();
+}
+
+static void stops_root(int rep)
+{
+	struct sigaction sa = { .sa_handler = stops_count, .sa_flags = SA_RESTART };
+	int st1 = 0, st2 = 0, before;
+	pid_t s1, s2, r1, r2;
+	siginfo_t si;
+
+	if (sigaction(SIGCHLD, &sa, NULL))
+		_exit(RS_EXIT_SETUP);
+	s1 = child(rep, -1, NULL);
+	if (waitpid(s1, &st1, WUNTRACED) != s1 || !WIFSTOPPED(st1))
+		_exit(RS_EXIT_SETUP);
+	s2 = fork();
+	if (s2 < 0)
+		_exit(RS_EXIT_SETUP);
+	if (s2 == 0)
+		stops_s2(rep);
+	if (setpgid(s2, s2) && errno != EACCES)
+		_exit(RS_EXIT_SETUP);
+	/* Stopped, and left to report */
+	if (waitid(P_PID, s2, &si, WSTOPPED | WNOWAIT) || si.si_status != SIGTSTP)
+		_exit(RS_EXIT_SETUP);
+	before = stops_sigchld;
+	say(rep, "task %d\n", getpid());
+	kill(getpid(), SIGSTOP);
+
+	/* Continued after the restart */
+	r1 = waitpid(s1, &st1, WUNTRACED | WNOHANG);
+	r2 = waitpid(s2, &st2, WUNTRACED | WNOHANG);
+	say(rep, "s1 %s, s2 %s %s, %d new SIGCHLD\n", r1 ? "reported" : "quiet",
+	    r2 == s2 && WIFSTOPPED(st2) ? "stopped by" : "not reported",
+	    r2 == s2 && WIFSTOPPED(st2) ? strsignal(WSTOPSIG(st2)) : "",
+	    stops_sigchld - before);
+	for (;;)
+		pause();
+}
+
+TEST_F_TIMEOUT(tree, stops, 120)
+{
+	struct tree_test *tt = &self->tt;
+	struct proc_ids after[TREE_MAX];
+	char err[1024], want[96], path[64], buf[512], *p;
+	pid_t root = 0, s2 = 0, thread = 0;
+
+	if (variant->pipe_in)
+		SKIP(return, "the file variant covers it");
+	tree_checkpoint(_metadata, tt, stops_root, 3);
+	p = strstr(tt->t.text, " thread ");
+	ASSERT_NE(NULL, p) TH_LOG("report: %s", tt->t.text);
+	while (p > tt->t.text && p[-1] != '\n')
+		p--;
+	ASSERT_EQ(2, sscanf(p, "task %d thread %d", &s2, &thread));
+	ASSERT_EQ(0, run_mktree(tt, false, &root, err, sizeof(err))) TH_LOG("mktree: %s", err);
+	ASSERT_EQ(0, settle(tt, after)) TH_LOG("the restarted tree did not stop");
+	expect_same_ids(_metadata, tt->before, after, tt->n);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", s2, thread);
+	ASSERT_LT(0, read_small_file(path, buf, sizeof(buf))) TH_LOG("%s", path);
+	p = strrchr(buf, ')');
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ('T', p[2]) TH_LOG("thread %d of pid %d: %s", thread, s2, buf);
+
+	kill(root, SIGCONT);
+	snprintf(want, sizeof(want), "s1 quiet, s2 stopped by %s, 0 new SIGCHLD\n",
+		 strsignal(SIGTSTP));
+	for (int waited = 0; waited < RS_WAIT_MS && !strstr(tt->t.text, "s1 "); waited += 20) {
+		ckpt_msleep(20);
+		rs_read_report(&tt->t);
+	}
+	EXPECT_NE(NULL, strstr(tt->t.text, want)) TH_LOG("report: %s", tt->t.text);
+}
+
 /* The pipeline checkpointed, restarted and let go: every byte comes through */
 static void pipeline_case(struct __test_metadata *_metadata, struct tree_test *tt,
 			  bool pipe_in)

@@ -47,7 +47,8 @@ void ckpt_decode_tree_task(const void *rec, uint32_t i, struct ckpt_tree_task *e
 
 #define TREE_FLAGS	CKPT_TREE_CONTAINER
 #define TREE_TASK_FLAGS	(CKPT_TREE_ZOMBIE | CKPT_TREE_STOPPED | \
-			 CKPT_TREE_PGID_OUTSIDE | CKPT_TREE_SID_OUTSIDE)
+			 CKPT_TREE_PGID_OUTSIDE | CKPT_TREE_SID_OUTSIDE | \
+			 CKPT_TREE_STOP_WAITED)
 
 static const struct ckpt_flag_name tree_flags[] = {
 	{ CKPT_TREE_CONTAINER, "CONTAINER" },
@@ -58,6 +59,7 @@ static const struct ckpt_flag_name tree_task_flags[] = {
 	{ CKPT_TREE_STOPPED, "stopped" },
 	{ CKPT_TREE_PGID_OUTSIDE, "pgid-outside" },
 	{ CKPT_TREE_SID_OUTSIDE, "sid-outside" },
+	{ CKPT_TREE_STOP_WAITED, "stop-waited" },
 };
 
 /* What a task shares with an earlier one: 1 + the index of that task, or 0 */
@@ -133,6 +135,10 @@ static int check_tree_task(const struct ckpt_tree_task *e, uint32_t i, char *why
 	if (e->__pad)
 		return ckpt_bad(why, size, "task %" PRIu32 " (pid %" PRId32
 				"): non-zero reserved field", i, e->pid);
+	if ((e->flags & (CKPT_TREE_STOPPED | CKPT_TREE_STOP_WAITED)) ==
+	    CKPT_TREE_STOP_WAITED)
+		return ckpt_bad(why, size, "task %" PRIu32 " (pid %" PRId32
+				"): stop-waited but not stopped", i, e->pid);
 	for (k = 0; k < CKPT_ARRAY_SIZE(tree_shares); k++) {
 		share = share_of(e, k);
 		if (share > i)
@@ -244,6 +250,9 @@ static void print_tree_task(FILE *out, const struct ckpt_tree_task *e, uint32_t 
 	ckpt_print_flags(out, e->flags, tree_task_flags, CKPT_ARRAY_SIZE(tree_task_flags));
 	if (e->flags & CKPT_TREE_ZOMBIE)
 		print_exit_code(out, e->exit_code);
+	else if (e->flags & CKPT_TREE_STOPPED && e->pid == e->tgid)
+		fprintf(out, " stop_code 0x%" PRIx32 " (%s)", (uint32_t)e->exit_code,
+			ckpt_sig_name((e->exit_code >> 8) & 0x7f, buf, sizeof(buf)));
 	if (e->exit_signal)
 		fprintf(out, " exit_signal %s",
 			ckpt_sig_name(e->exit_signal, buf, sizeof(buf)));

@@ -242,6 +242,7 @@ struct ckpt_hdr_trailer {
 #define CKPT_TREE_STOPPED	0x2	/* stopped by job control */
 #define CKPT_TREE_PGID_OUTSIDE	0x4	/* @pgid names no process of the image */
 #define CKPT_TREE_SID_OUTSIDE	0x8	/* @sid names no process of the image */
+#define CKPT_TREE_STOP_WAITED	0x10	/* stopped, the stop taken by wait(2) */
 
 /**
  * struct ckpt_tree_task - one task of the image, as the tree record lists it
@@ -253,7 +254,9 @@ struct ckpt_hdr_trailer {
  * @pgid: process group id
  * @sid: session id
  * @flags: CKPT_TREE_* flags
- * @exit_code: for a zombie, the status wait(2) returns
+ * @exit_code: for a zombie, the status wait(2) returns; for the leader of
+ *	a stopped process, the one wait(2) with WUNTRACED returns for its
+ *	stop (0x7f | signal << 8); else 0
  * @exit_signal: signal the parent gets when the task exits
  * @share_mm: 1 + index of the first task in the tree with the same address
  *	space, or 0 if this is that task (likewise for the three below)
