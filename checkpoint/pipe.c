@@ -33,6 +33,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include "files.h"
 
 /* At checkpoint the pipe is its pipe_inode_info, kept by the files held */
@@ -159,6 +160,24 @@ static int ckpt_file_pipe_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 	if (file->f_flags & O_DIRECT) {
 		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: a packet-mode pipe",
 			 ctx->task_pid);
+		return -EOPNOTSUPP;
+	}
+	if (pipe_has_watch_queue(pipe)) {
+		ckpt_err(ctx, -EOPNOTSUPP, "pid %d: a notification pipe (not supported)",
+			 ctx->task_pid);
+		return -EOPNOTSUPP;
+	}
+	/*
+	 * A pipe(2) has one file an end; another (or one reading and
+	 * writing) is an end opened again through /proc, which a restart
+	 * would not make
+	 */
+	if (file_inode(file)->i_sb->s_magic == PIPEFS_MAGIC &&
+	    (READ_ONCE(pipe->readers) > 1 || READ_ONCE(pipe->writers) > 1 ||
+	     (file->f_mode & FMODE_READ && file->f_mode & FMODE_WRITE))) {
+		ckpt_err(ctx, -EOPNOTSUPP,
+			 "pid %d: pipe:[%lu]: an end opened again through /proc (not supported)",
+			 ctx->task_pid, file_inode(file)->i_ino);
 		return -EOPNOTSUPP;
 	}
 	ret = ckpt_obj_lookup_add(ctx, pipe, &ckpt_pipe_obj_ops, &first);
@@ -445,40 +464,36 @@ const struct ckpt_file_ops ckpt_file_fifo_ops = {
 	.pipe = true,
 };
 
-/* The ends of pipes the image's tasks hold, each with its descriptors */
+/* The descriptors of pipe ends in the image's tables, each with a reference */
 struct ckpt_pipe_scan {
-	struct ckpt_pipe_end {
-		struct file *file;
-		unsigned int nr_fds;
-	} *ends;
+	struct file **fds;
 	unsigned int nr;
 	unsigned int max;
 	bool full;
 };
 
+/* Under the table's lock, where the file cannot go */
 static int ckpt_pipe_scan_fd(const void *arg, struct file *file, unsigned int fd)
 {
 	struct ckpt_pipe_scan *s = (struct ckpt_pipe_scan *)arg;
-	unsigned int i;
 
 	if (!ckpt_file_is_pipe(file))
 		return 0;
-	for (i = 0; i < s->nr; i++) {
-		if (s->ends[i].file == file) {
-			s->ends[i].nr_fds++;
-			return 0;
-		}
-	}
 	if (s->nr == s->max) {
 		s->full = true;
 		return 1;
 	}
-	s->ends[s->nr].file = file;
-	s->ends[s->nr++].nr_fds = 1;
+	s->fds[s->nr++] = get_file(file);
 	return 0;
 }
 
-/* Fills @s with the pipe ends of the tasks; -ENOSPC if it is too small */
+static void ckpt_pipe_scan_put(struct ckpt_pipe_scan *s)
+{
+	while (s->nr)
+		fput(s->fds[--s->nr]);
+}
+
+/* Fills @s with the pipe descriptors of the tasks; -ENOSPC if it is too small */
 static int ckpt_pipe_scan_tasks(struct ckpt_ctx *ctx, struct ckpt_pipe_scan *s)
 {
 	unsigned int i;
@@ -495,8 +510,78 @@ static int ckpt_pipe_scan_tasks(struct ckpt_ctx *ctx, struct ckpt_pipe_scan *s)
 		if (t->files)
 			iterate_fd(t->files, 0, ckpt_pipe_scan_fd, s);
 		task_unlock(t);
+		cond_resched();
 	}
-	return s->full ? -ENOSPC : 0;
+	if (!s->full)
+		return 0;
+	ckpt_pipe_scan_put(s);
+	return -ENOSPC;
+}
+
+/* The pipe descriptors of the tasks, in @s; more than CKPT_FDS_MAX a task is refused */
+static int ckpt_pipe_scan(struct ckpt_ctx *ctx, struct ckpt_pipe_scan *s)
+{
+	u64 most = (u64)ctx->nr_tasks * CKPT_FDS_MAX;
+	int ret;
+
+	for (s->max = 64;; s->max *= 2) {
+		s->fds = kvmalloc_array(s->max, sizeof(*s->fds), GFP_KERNEL);
+		if (!s->fds)
+			return -ENOMEM;
+		ret = ckpt_pipe_scan_tasks(ctx, s);
+		if (ret != -ENOSPC)
+			return ret;
+		kvfree(s->fds);
+		s->fds = NULL;
+		if (s->max >= most) {
+			ckpt_err(ctx, -EOPNOTSUPP, "more than %u descriptors a task",
+				 CKPT_FDS_MAX);
+			return -EOPNOTSUPP;
+		}
+	}
+}
+
+/* A pipe end the tasks hold, with how many of their descriptors it has */
+struct ckpt_pipe_end {
+	struct pipe_inode_info *pipe;
+	struct file *file;
+	unsigned int nr_fds;
+};
+
+static int ckpt_cmp_pipe_end(const void *a, const void *b)
+{
+	const struct ckpt_pipe_end *x = a, *y = b;
+
+	return ckpt_cmp_ptr(&x->pipe, &y->pipe);
+}
+
+/*
+ * The distinct ends of @s, sorted by pipe, each with one reference (@s
+ * keeps none); its number, or -ENOMEM
+ */
+static int ckpt_pipe_ends(struct ckpt_pipe_scan *s, struct ckpt_pipe_end **endsp)
+{
+	struct ckpt_pipe_end *ends;
+	unsigned int i, n = 0;
+
+	ends = kvmalloc_array(max(s->nr, 1U), sizeof(*ends), GFP_KERNEL);
+	if (!ends)
+		return -ENOMEM;
+	sort(s->fds, s->nr, sizeof(*s->fds), ckpt_cmp_ptr, NULL);
+	for (i = 0; i < s->nr; i++) {
+		if (n && ends[n - 1].file == s->fds[i]) {
+			ends[n - 1].nr_fds++;
+			fput(s->fds[i]);
+			continue;
+		}
+		ends[n].file = s->fds[i];
+		ends[n].pipe = get_pipe_info(s->fds[i], false);
+		ends[n++].nr_fds = 1;
+	}
+	s->nr = 0;
+	sort(ends, n, sizeof(*ends), ckpt_cmp_pipe_end, NULL);
+	*endsp = ends;
+	return n;
 }
 
 static int ckpt_fd_of_pipe(const void *pipe, struct file *file, unsigned int fd)
@@ -530,20 +615,19 @@ static pid_t ckpt_pipe_holder(struct ckpt_ctx *ctx, struct pipe_inode_info *pipe
 }
 
 /*
- * Whether the pipe of end @k has ends or descriptors outside: all its
- * open files must be ends the tasks hold, by their descriptors only.
+ * Whether the pipe of @ends[0..@nr), all its ends that the tasks hold, has
+ * ends or descriptors outside: each of its open files must be one of
+ * these, held by the tasks' descriptors (and the reference of @ends) only
  */
-static bool ckpt_pipe_external(const struct ckpt_pipe_scan *s, unsigned int k)
+static bool ckpt_pipe_external(const struct ckpt_pipe_end *ends, unsigned int nr)
 {
-	struct pipe_inode_info *pipe = get_pipe_info(s->ends[k].file, false);
+	struct pipe_inode_info *pipe = ends[0].pipe;
 	unsigned int i, readers = 0, writers = 0;
 
-	for (i = 0; i < s->nr; i++) {
-		struct file *file = s->ends[i].file;
+	for (i = 0; i < nr; i++) {
+		struct file *file = ends[i].file;
 
-		if (get_pipe_info(file, false) != pipe)
-			continue;
-		if (file_count(file) > s->ends[i].nr_fds)
+		if (file_count(file) > ends[i].nr_fds + 1)
 			return true;
 		readers += !!(file->f_mode & FMODE_READ);
 		writers += !!(file->f_mode & FMODE_WRITE);
@@ -561,28 +645,32 @@ static bool ckpt_pipe_external(const struct ckpt_pipe_scan *s, unsigned int k)
  */
 int ckpt_pipe_check_external(struct ckpt_ctx *ctx)
 {
-	struct ckpt_pipe_scan s = { .max = 64 };
-	unsigned int k;
-	int ret;
+	struct ckpt_pipe_scan s = {};
+	struct ckpt_pipe_end *ends;
+	unsigned int k, j, nr;
+	int n, ret;
 
-	for (;;) {
-		s.ends = kvmalloc_array(s.max, sizeof(*s.ends), GFP_KERNEL);
-		if (!s.ends)
-			return -ENOMEM;
-		ret = ckpt_pipe_scan_tasks(ctx, &s);
-		if (ret != -ENOSPC)
-			break;
-		kvfree(s.ends);
-		s.max *= 2;
+	ret = ckpt_pipe_scan(ctx, &s);
+	if (ret)
+		return ret;
+	n = ckpt_pipe_ends(&s, &ends);
+	if (n < 0) {
+		ckpt_pipe_scan_put(&s);
+		kvfree(s.fds);
+		return n;
 	}
-	for (k = 0; k < s.nr && !ret; k++) {
-		struct pipe_inode_info *pipe = get_pipe_info(s.ends[k].file, false);
-		unsigned long ino = file_inode(s.ends[k].file)->i_ino;
+	kvfree(s.fds);
+	nr = n;
+	for (k = 0; k < nr; k = j) {
+		unsigned long ino = file_inode(ends[k].file)->i_ino;
 		pid_t holder;
 
-		if (!ckpt_pipe_external(&s, k))
+		for (j = k + 1; j < nr && ends[j].pipe == ends[k].pipe; j++)
+			;
+		cond_resched();
+		if (ret || !ckpt_pipe_external(&ends[k], j - k))
 			continue;
-		holder = ckpt_pipe_holder(ctx, pipe);
+		holder = ckpt_pipe_holder(ctx, ends[k].pipe);
 		if (holder)
 			ckpt_err(ctx, -EOPNOTSUPP,
 				 "pipe:[%lu]: also held by pid %d, outside the image",
@@ -592,6 +680,8 @@ int ckpt_pipe_check_external(struct ckpt_ctx *ctx)
 				 "pipe:[%lu]: also held outside the image", ino);
 		ret = -EOPNOTSUPP;
 	}
-	kvfree(s.ends);
+	for (k = 0; k < nr; k++)
+		fput(ends[k].file);
+	kvfree(ends);
 	return ret;
 }

@@ -1628,6 +1628,20 @@ static int hook_posix_timer(void *arg)
 	return timer_settime(tid, 0, &its, NULL);
 }
 
+/* A pipe whose read end is opened a second time, through /proc */
+static int hook_pipe_reopened(void *arg)
+{
+	char path[64];
+	int p[2], fd;
+
+	(void)arg;
+	if (pipe(p))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+	fd = open(path, O_RDONLY);
+	return fd < 0 ? -1 : 0;
+}
+
 static int hook_mlock(void *arg)
 {
 	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
@@ -1723,6 +1737,13 @@ TEST_F(simple, refuse_cpu_clock_posix_timer)
 	timer_delete(tid);
 	refusal_case(_metadata, self, hook_posix_timer, NULL, EOPNOTSUPP, "POSIX timer",
 		     "CPU-time clock");
+}
+
+/* A second file on an end of a pipe(2), which a restart would not make */
+TEST_F(simple, refuse_pipe_end_reopened)
+{
+	refusal_case(_metadata, self, hook_pipe_reopened, NULL, EOPNOTSUPP, "pipe:[",
+		     "opened again through /proc");
 }
 
 TEST_F(simple, refuse_mlocked_memory)
