@@ -98,7 +98,7 @@ static int checkpoint_task_kinds(struct ckpt_ctx *ctx, u32 index)
 	ctx->task_pid = task_pid_vnr(t);
 	ctx->cur = index;
 	for (k = ckpt_task_kinds; k < ckpt_task_kinds + ckpt_nr_task_kinds && !ret; k++)
-		if (!ckpt_task_shares(ctx, k->shared))
+		if (k->checkpoint && !ckpt_task_shares(ctx, k->shared))
 			ret = k->checkpoint(ctx, t);
 	return ret;
 }

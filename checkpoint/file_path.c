@@ -83,7 +83,7 @@ static struct file *ckpt_file_chr_restore(struct ckpt_ctx *ctx,
 
 	if (!S_ISCHR(h->mode) || !ckpt_mem_dev(dev))
 		return ERR_PTR(-EINVAL);
-	file = filp_open(h->path, h->f_flags, 0);
+	file = filp_open(h->path, h->f_flags | O_NOCTTY, 0);
 	if (IS_ERR(file)) {
 		ckpt_err(ctx, PTR_ERR(file), "%s: cannot open it", h->path);
 		return file;

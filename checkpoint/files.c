@@ -226,7 +226,8 @@ struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
 	struct file *file;
 	int ret;
 
-	file = filp_open(h->path, h->f_flags, 0);
+	/* Not a controlling terminal, should the path be one now */
+	file = filp_open(h->path, h->f_flags | O_NOCTTY, 0);
 	if (IS_ERR(file)) {
 		ckpt_err(ctx, PTR_ERR(file), "%s: cannot open it", h->path);
 		return file;
@@ -291,22 +292,31 @@ out:
 /**
  * ckpt_restore_file_records() - reopen the files whose records come next
  * @ctx: restart context
+ * @max: the most records there may be (the files of a descriptor table,
+ *	or of an address space's mappings)
  *
  * Reads CKPT_HDR_FILE records, and the CKPT_HDR_PIPE records of pipes
  * before their ends, for as long as the stream has them; each file enters
  * the objhash under its record's objref.
  *
- * Return: 0, -EINVAL for a malformed record, or the errno of a reopen.
+ * Return: 0, -EINVAL for a malformed record or more than @max, or the
+ * errno of a reopen.
  */
-int ckpt_restore_file_records(struct ckpt_ctx *ctx)
+int ckpt_restore_file_records(struct ckpt_ctx *ctx, u32 max)
 {
-	u32 type;
+	u32 type, n;
 	int ret;
 
-	for (;;) {
+	for (n = 0;; n++) {
 		ret = ckpt_peek_type(ctx, &type);
 		if (ret || (type != CKPT_HDR_FILE && type != CKPT_HDR_PIPE))
 			return ret;
+		/* Each holds a file until the restart ends */
+		if (n == max) {
+			ckpt_err(ctx, -EINVAL, "record %u: more than %u file and pipe records",
+				 ctx->nr_records, max);
+			return -EINVAL;
+		}
 		if (type == CKPT_HDR_PIPE)
 			ret = ckpt_restore_pipe(ctx);
 		else
@@ -440,6 +450,7 @@ int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *task)
 static int restore_fd_table_check(struct ckpt_ctx *ctx,
 				  const struct ckpt_hdr_fd_table *t)
 {
+	unsigned long nofile = rlimit_max(RLIMIT_NOFILE);
 	u32 i;
 
 	if (t->__pad || t->h.len != struct_size(t, fds, t->nr_fds))
@@ -452,6 +463,12 @@ static int restore_fd_table_check(struct ckpt_ctx *ctx,
 		    e->flags & ~CKPT_FD_CLOEXEC || e->__pad ||
 		    !ckpt_file_fetch(ctx, e->objref))
 			goto bad;
+	}
+	/* Installed under the restarting task's hard limit: the image's comes last */
+	if (t->nr_fds && (unsigned long)t->fds[t->nr_fds - 1].fd >= nofile) {
+		ckpt_err(ctx, -EMFILE, "fd %d: above the restarting task's hard RLIMIT_NOFILE (%lu)",
+			 t->fds[t->nr_fds - 1].fd, nofile);
+		return -EMFILE;
 	}
 	return 0;
 bad:
@@ -472,7 +489,8 @@ int ckpt_restore_files(struct ckpt_ctx *ctx)
 	struct ckpt_hdr_fd_table *t;
 	int ret;
 
-	ret = ckpt_restore_file_records(ctx);
+	/* The open files of a table, and a pipe record for each */
+	ret = ckpt_restore_file_records(ctx, 2 * CKPT_FDS_MAX);
 	if (ret)
 		return ret;
 	t = ckpt_read_obj_alloc(ctx, CKPT_HDR_FD_TABLE, sizeof(*t),
@@ -489,35 +507,63 @@ int ckpt_restore_files(struct ckpt_ctx *ctx)
 	return restore_fd_table_check(ctx, t);
 }
 
+/* The soft RLIMIT_NOFILE of current's process, in *@old */
+static void nofile_get(struct rlimit *old)
+{
+	task_lock(current->group_leader);
+	*old = current->signal->rlim[RLIMIT_NOFILE];
+	task_unlock(current->group_leader);
+}
+
 /**
  * ckpt_commit_files() - replace current's fd table with the image's
  * @ctx: restart context
  *
  * Every descriptor of the restarting task is closed, the image stream's
- * included (the restart holds its own reference to it).
+ * included (the restart holds its own reference to it). The descriptors
+ * are installed under a soft RLIMIT_NOFILE raised for the highest, if it
+ * must be (the process may have lowered its limit since it opened it, or
+ * raised it above the restarting task's), then put back: the image's
+ * limits are set last.
  *
  * Return: 0 or a negative errno.
  */
 int ckpt_commit_files(struct ckpt_ctx *ctx)
 {
 	const struct ckpt_hdr_fd_table *t = ctx->rst_files->table;
+	struct rlimit old, need;
+	bool raised = false;
 	u32 i;
 	int ret;
 
 	ret = __close_range(0, ~0U, 0);
 	if (ret)
 		return ret;
-	for (i = 0; i < t->nr_fds; i++) {
+	nofile_get(&old);
+	if (t->nr_fds && (unsigned long)t->fds[t->nr_fds - 1].fd >= old.rlim_cur) {
+		need.rlim_cur = t->fds[t->nr_fds - 1].fd + 1;
+		need.rlim_max = old.rlim_max;
+		ret = do_prlimit(current, RLIMIT_NOFILE, &need, NULL);
+		if (ret) {
+			ckpt_err(ctx, ret, "cannot raise RLIMIT_NOFILE to %lu",
+				 need.rlim_cur);
+			return ret;
+		}
+		raised = true;
+	}
+	for (i = 0; i < t->nr_fds && !ret; i++) {
 		const struct ckpt_fd_entry *e = &t->fds[i];
 
 		ret = replace_fd(e->fd, ckpt_file_fetch(ctx, e->objref),
 				 e->flags & CKPT_FD_CLOEXEC ? O_CLOEXEC : 0);
-		if (ret < 0) {
+		if (ret < 0)
 			ckpt_err(ctx, ret, "cannot install fd %d", e->fd);
-			return ret;
-		}
+		else
+			ret = 0;
 	}
-	return 0;
+	if (raised)
+		do_prlimit(current, RLIMIT_NOFILE, &old, NULL);
+	return ret;
 }
 
 /**

@@ -5,7 +5,9 @@
  * One row per kind. The orchestrators walk this table; adding a kind of
  * state means adding its file and its row here. A kind whose state a
  * thread shares with its process as a whole says so in .shared; the
- * kinds with both (task, signals) tell the parts apart themselves.
+ * kinds with both (task, signals) tell the parts apart themselves. A row
+ * that only checks or commits what another kind read takes its place in
+ * the order of the commits.
  */
 #include <linux/checkpoint.h>
 #include <linux/kernel.h>
@@ -69,6 +71,12 @@ const struct ckpt_task_kind ckpt_task_kinds[] = {
 		.checkpoint = ckpt_checkpoint_mm,
 		.restore = ckpt_restore_mm,
 		.shared = CKPT_SHARE_MM,
+	},
+	{
+		/* Read with the task, set once what they limit is back */
+		.name = "limits",
+		.commit = ckpt_commit_rlimits,
+		.shared = CKPT_SHARE_SIGNAL,
 	},
 };
 

@@ -124,7 +124,7 @@ static int restore_task_kinds(struct ckpt_ctx *ctx, bool last)
 	int ret = 0;
 
 	for (k = ckpt_task_kinds; k < end && !ret; k++)
-		if (!ckpt_task_shares(ctx, k->shared))
+		if (k->restore && !ckpt_task_shares(ctx, k->shared))
 			ret = k->restore(ctx);
 	if (!ret && last)
 		ret = restore_read_trailer(ctx);

@@ -385,19 +385,15 @@ int ckpt_commit_task(struct ckpt_ctx *ctx)
 	const struct ckpt_hdr_task *h = &rt->task;
 	bool thread = ckpt_task_shares(ctx, CKPT_SHARE_SIGNAL);
 	struct task_struct *t = current;
-	int i, ret;
 
-	for (i = 0; i < RLIM_NLIMITS && !thread; i++) {
-		ret = do_prlimit(t, i, &rt->rlim[i], NULL);
-		if (ret) {
-			ckpt_err(ctx, ret, "cannot set resource limit %d", i);
-			return ret;
-		}
-	}
 	set_task_comm(t, h->comm);
 	t->personality = h->personality;
-	if (!thread)
+	if (!thread) {
+		/* The parent may be in wait() and read it */
+		write_lock_irq(&tasklist_lock);
 		t->exit_signal = h->exit_signal;
+		write_unlock_irq(&tasklist_lock);
+	}
 	t->pdeath_signal = h->pdeath_signal;
 	if (h->flags & CKPT_TASK_NO_NEW_PRIVS)
 		task_set_no_new_privs(t);
@@ -414,6 +410,31 @@ int ckpt_commit_task(struct ckpt_ctx *ctx)
 	t->rseq_event_mask = 0;
 	rseq_set_notify_resume(t);
 #endif
+	return 0;
+}
+
+/**
+ * ckpt_commit_rlimits() - set the resource limits of the image's process
+ * @ctx: restart context
+ *
+ * The last commit: a limit lowered after the process took what it limits
+ * (a descriptor above its RLIMIT_NOFILE) must not keep the restart from
+ * giving that back, as it did not take it from the process.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_commit_rlimits(struct ckpt_ctx *ctx)
+{
+	struct ckpt_rst_task *rt = ctx->rst_task;
+	int i, ret;
+
+	for (i = 0; i < RLIM_NLIMITS; i++) {
+		ret = do_prlimit(current, i, &rt->rlim[i], NULL);
+		if (ret) {
+			ckpt_err(ctx, ret, "cannot set resource limit %d", i);
+			return ret;
+		}
+	}
 	return 0;
 }
 

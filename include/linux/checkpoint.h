@@ -214,9 +214,11 @@ struct ckpt_held {
 /**
  * struct ckpt_task_kind - one kind of per-task state
  * @name: name of the kind, for messages
- * @checkpoint: write the records of this kind for a task
+ * @checkpoint: write the records of this kind for a task; NULL for a row
+ *	that only checks or commits what another kind read
  * @restore: read them at restart, check them and prepare what they hold;
- *	only the last kind (memory) may change the restarting task
+ *	only the last kind (memory) may change the restarting task; may be
+ *	NULL for such a row
  * @commit: apply what @restore prepared, once the whole image was read;
  *	called in table order, may be NULL
  * @cleanup: release what @restore prepared, whether or not @commit ran;
@@ -245,6 +247,7 @@ extern const unsigned int ckpt_nr_task_kinds;
 int ckpt_checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *task);
 int ckpt_restore_task(struct ckpt_ctx *ctx);
 int ckpt_commit_task(struct ckpt_ctx *ctx);
+int ckpt_commit_rlimits(struct ckpt_ctx *ctx);
 void ckpt_cleanup_task(struct ckpt_ctx *ctx);
 
 /* fs.c */
@@ -281,7 +284,7 @@ int ckpt_prepare_files(struct ckpt_ctx *ctx);
 int ckpt_check_external(struct ckpt_ctx *ctx);
 int ckpt_checkpoint_file(struct ckpt_ctx *ctx, struct file *file,
 			 const char *what, int *objref);
-int ckpt_restore_file_records(struct ckpt_ctx *ctx);
+int ckpt_restore_file_records(struct ckpt_ctx *ctx, u32 max);
 struct file *ckpt_file_fetch(struct ckpt_ctx *ctx, int objref);
 void ckpt_obj_file_get(void *ptr);
 void ckpt_obj_file_put(void *ptr);

@@ -5,7 +5,8 @@
  *
  *  files        private and shared file mappings, file offsets, a shared
  *               open file description, O_APPEND and O_NONBLOCK, FD_CLOEXEC,
- *               sparse fd numbers, a directory fd and its position,
+ *               sparse fd numbers (one above the RLIMIT_NOFILE lowered
+ *               after it was opened), a directory fd and its position,
  *               /dev/null and /dev/zero, cwd and umask; the whole fd table
  *  stale.*      a file changed between checkpoint and restart (replaced,
  *               grown, touched, removed, replaced while only mapped):
@@ -13,6 +14,10 @@
  *               RESTART_FORCE_FILES, the restored task then sees the new file
  *  tty.*        terminal fds are re-attached to the restarter's terminal,
  *               also when the restarter's own fd of that number is not one
+ *  fd_above_restarter_limit
+ *               a descriptor above the restarter's soft RLIMIT_NOFILE, in
+ *               a process that had raised its own: there again, and the
+ *               limit as the process had it
  */
 #include "ckpt_restart.h"
 
@@ -40,6 +45,7 @@ RS_FIXTURE(restart);
 #define FD_DIR		30	/* dirfd/, FD_CLOEXEC, positioned mid-way */
 #define FD_DIR_DUP	31	/* dup of FD_DIR without FD_CLOEXEC */
 #define FD_HIGH		700	/* dup of FD_DEVZERO without FD_CLOEXEC */
+#define NOFILE_SOFT	512	/* RLIMIT_NOFILE lowered below FD_HIGH after */
 
 /* Byte at offset off of a test file named by seed */
 static unsigned char fbyte(int seed, size_t off)
@@ -144,6 +150,7 @@ static void files_target(const struct rs_test *t, const void *arg)
 	unsigned char *priv, *shared, buf[HALF_READ], zero[64], want[64];
 	char path[256], names[1024], cwd[PATH_MAX];
 	const struct rs_map *m;
+	struct rlimit rl;
 	struct stat st;
 	pid_t pid0;
 	off_t pos;
@@ -224,6 +231,12 @@ static void files_target(const struct rs_test *t, const void *arg)
 		rs_setup_fail("shared.dat mapping not in maps");
 	fs0.shared_map = *m;
 	snapshot_fds(fs0.fdflags, fs0.flflags);
+	/* A limit lowered below a descriptor the task keeps */
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		rs_setup_fail("getrlimit");
+	rl.rlim_cur = NOFILE_SOFT;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		rs_setup_fail("setrlimit");
 
 	rs_stop_here();
 
@@ -240,6 +253,9 @@ static void files_target(const struct rs_test *t, const void *arg)
 				 fd, fdflags[fd], fs0.fdflags[fd], flflags[fd], fs0.flflags[fd]);
 	}
 	rs_check(bad == 0, "%d fds differ (first 4 above)", bad);
+	rs_check(!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur == NOFILE_SOFT,
+		 "RLIMIT_NOFILE %llu, expected %d", (unsigned long long)rl.rlim_cur,
+		 NOFILE_SOFT);
 
 	/* offsets, and one offset shared by two fds */
 	pos = lseek(FD_HALF, 0, SEEK_CUR);
@@ -344,6 +360,52 @@ static void files_target(const struct rs_test *t, const void *arg)
 	mode = umask(0);
 	rs_check(mode == 027, "umask is 0%o, expected 027", mode);
 	rs_done();
+}
+
+#define FD_RAISED	3000	/* above the restarter's soft RLIMIT_NOFILE */
+
+/* A process that raised its soft RLIMIT_NOFILE and has a descriptor above the default */
+static void raised_target(const struct rs_test *t, const void *arg)
+{
+	struct rlimit rl;
+	pid_t pid0;
+
+	(void)arg;
+	rs_target_enter(t, 0);
+	pid0 = getpid();
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_max <= FD_RAISED)
+		rs_setup_fail("RLIMIT_NOFILE hard limit %llu", (unsigned long long)rl.rlim_max);
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) || dup2(0, FD_RAISED) != FD_RAISED)
+		rs_setup_fail("fd %d", FD_RAISED);
+
+	rs_stop_here();
+
+	rs_restored_begin(pid0);
+	rs_check(fcntl(FD_RAISED, F_GETFD) >= 0, "fd %d is gone", FD_RAISED);
+	rs_check(!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur == rl.rlim_max,
+		 "RLIMIT_NOFILE soft %llu, hard %llu: not raised as it was",
+		 (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+	rs_done();
+}
+
+/* The restarter's soft RLIMIT_NOFILE, below the target's descriptor */
+static int restarter_soft_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -1;
+	rl.rlim_cur = FD_RAISED / 2;
+	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* The restarter's soft limit is below the descriptor: raised for it */
+TEST_F_TIMEOUT(restart, fd_above_restarter_limit, 60)
+{
+	const struct rs_restart_opts o = { .before = restarter_soft_nofile };
+
+	rs_run_opts(_metadata, &self->t, raised_target, NULL, &o, RS_WAIT_MS);
 }
 
 /* Files, mappings, fd table, cwd, umask. */
