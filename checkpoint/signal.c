@@ -126,6 +126,7 @@ int ckpt_restore_signals(struct ckpt_ctx *ctx)
 {
 	struct ckpt_rst_signal *rs;
 	unsigned int i;
+	u32 mode;
 	int ret;
 
 	rs = kzalloc(sizeof(*rs), GFP_KERNEL);
@@ -145,7 +146,10 @@ int ckpt_restore_signals(struct ckpt_ctx *ctx)
 			    sizeof(rs->task));
 	if (ret)
 		return ret;
-	if (rs->task.__pad || rs->task.ss_flags & ~(SS_DISABLE | SS_AUTODISARM) ||
+	/* sigaltstack(2) keeps SS_ONSTACK if given, and reports it never */
+	mode = rs->task.ss_flags & ~SS_AUTODISARM;
+	if (rs->task.__pad ||
+	    (mode && mode != SS_ONSTACK && mode != SS_DISABLE) ||
 	    (rs->task.ss_size && !access_ok((void __user *)rs->task.ss_sp,
 					    rs->task.ss_size)))
 		goto bad;

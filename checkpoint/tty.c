@@ -31,7 +31,9 @@ static bool ckpt_file_is_tty(struct file *file)
 {
 	struct inode *inode = file_inode(file);
 
-	return S_ISCHR(inode->i_mode) && ckpt_tty_dev(inode->i_rdev);
+	/* An O_PATH descriptor is none to talk to */
+	return !(file->f_mode & FMODE_PATH) && S_ISCHR(inode->i_mode) &&
+	       ckpt_tty_dev(inode->i_rdev);
 }
 
 static struct file *ckpt_file_tty_restore(struct ckpt_ctx *ctx,

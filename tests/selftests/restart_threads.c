@@ -7,7 +7,8 @@
  * The process has 12 threads besides its main one:
  *  - 8 counters, each counting in its own TLS variable and its own slot
  *    of shared memory, with a signal of its own blocked and queued to it
- *    with a value, and an alternate signal stack of its own;
+ *    with a value, and an alternate signal stack of its own (one set
+ *    with SS_ONSTACK, which sigaltstack(2) accepts and keeps);
  *  - a futex waiter, a pthread_cond_wait() waiter, a nanosleep() sleeper;
  *    a periodic POSIX timer signals the futex waiter (SIGEV_THREAD_ID),
  *    which takes two of its signals once woken after the restart;
@@ -87,6 +88,9 @@ static void *count_main(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, sig);
 	ss.ss_sp = malloc(ss.ss_size);
+	/* Which sigaltstack(2) takes, keeps and never reports */
+	if (i == 1)
+		ss.ss_flags = SS_ONSTACK;
 	if (!ss.ss_sp || pthread_sigmask(SIG_BLOCK, &set, NULL) || sigaltstack(&ss, NULL))
 		bad(c, 1, "setup");
 	c->tid = gettid();

@@ -172,17 +172,20 @@ void ckpt_print_sighand(FILE *out, const void *rec, uint32_t len,
 /* CKPT_HDR_SIGNAL_TASK */
 
 #define SS_AUTODISARM_U32	(1U << 31)
+#define SS_ONSTACK_U32		1U	/* kept by sigaltstack(2), never reported */
 #define SS_DISABLE_U32		2U	/* no alternate stack */
 
 int ckpt_check_signal_task(const void *rec, uint32_t len, char *why, size_t size)
 {
 	struct ckpt_hdr_signal_task s;
+	uint32_t mode;
 
 	(void)len;
 	ckpt_decode_signal_task(rec, &s);
-	if (s.ss_flags & ~(SS_AUTODISARM_U32 | SS_DISABLE_U32))
+	mode = s.ss_flags & ~SS_AUTODISARM_U32;
+	if (mode && mode != SS_ONSTACK_U32 && mode != SS_DISABLE_U32)
 		return ckpt_bad(why, size, "sigaltstack flags 0x%" PRIx32
-				" other than SS_DISABLE, SS_AUTODISARM",
+				": not SS_ONSTACK or SS_DISABLE, with SS_AUTODISARM or not",
 				s.ss_flags);
 	if (s.__pad)
 		return ckpt_bad(why, size, "non-zero reserved field");
@@ -191,6 +194,7 @@ int ckpt_check_signal_task(const void *rec, uint32_t len, char *why, size_t size
 
 static const struct ckpt_flag_name ss_flags[] = {
 	{ SS_AUTODISARM_U32, "AUTODISARM" },
+	{ SS_ONSTACK_U32, "ONSTACK" },
 	{ SS_DISABLE_U32, "DISABLE" },
 };
 

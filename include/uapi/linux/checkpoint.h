@@ -820,7 +820,8 @@ struct ckpt_hdr_sighand {
  * @blocked: blocked signals, bit n-1 for signal n
  * @ss_sp: sigaltstack(2) base
  * @ss_size: its size
- * @ss_flags: its flags (SS_DISABLE when there is none, SS_AUTODISARM)
+ * @ss_flags: its flags (SS_DISABLE when there is none, SS_AUTODISARM,
+ *	SS_ONSTACK if sigaltstack(2) was given it)
  * @__pad: zero
  */
 struct ckpt_hdr_signal_task {
