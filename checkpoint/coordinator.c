@@ -12,12 +12,12 @@
  * its entry; a zombie exits there with its saved status. Once all have
  * joined, the tasks take turns in image order, each reading its own
  * records from the one stream into the one context (so shared objects
- * are restored once), and wait until the last is restored: then all
- * return into their restored state together, and the coordinator
- * returns 0. A process leader comes before its threads: it restores what
- * they share (memory, files, handlers, limits, timers), they only their
- * own state, after a check that each shares with exactly the tasks its
- * entry names.
+ * are restored once), and wait until the last is restored: then each
+ * does what it left for then (it arms its process's timers), all return
+ * into their restored state together, and the coordinator returns 0. A
+ * process leader comes before its threads: it restores what they share
+ * (memory, files, handlers, limits, timers), they only their own state,
+ * after a check that each shares with exactly the tasks its entry names.
  *
  * A failure anywhere (a bad record, a task that does not match its
  * entry, a task or the coordinator killed, a task that does not join
@@ -25,6 +25,7 @@
  * coordinator returns the errno of the cause and logs its message. The
  * tasks that did not join yet are the builder's to kill.
  */
+#include <linux/atomic.h>
 #include <linux/checkpoint.h>
 #include <linux/errno.h>
 #include <linux/file.h>
@@ -65,9 +66,11 @@ enum ckpt_tree_state {
  * @state: restoring, restored or failed
  * @err: failed: negative errno of the cause
  * @msg: failed: its message
- * @wq: the tasks and the coordinator wait here for @state and @turn
+ * @resumed: restored: how many of the context's resume entries were run
+ * @wq: the tasks and the coordinator wait here for @state, @turn and
+ *	@resumed
  *
- * Every field but @ref and @wq is under ckpt_restarts_lock.
+ * Every field but @ref, @resumed and @wq is under ckpt_restarts_lock.
  */
 struct ckpt_tree_restart {
 	struct list_head node;
@@ -81,6 +84,7 @@ struct ckpt_tree_restart {
 	enum ckpt_tree_state state;
 	int err;
 	char msg[CKPT_ERROR_MSG_MAX];
+	atomic_t resumed;
 	wait_queue_head_t wq;
 };
 
@@ -609,6 +613,25 @@ static long tree_restore(struct ckpt_tree_restart *r, unsigned int i)
 	return ret;
 }
 
+/*
+ * Once all are restored, each task does what it left for then, and
+ * returns once all did: a thread must not find its process's timers not
+ * armed yet. One killed meanwhile returns to die, having done its own.
+ */
+static void tree_resume(struct ckpt_tree_restart *r, unsigned int i)
+{
+	unsigned int n, all;
+
+	/* The entries that the tasks added at their turns, under it */
+	mutex_lock(&ckpt_restarts_lock);
+	all = r->ctx->nr_resume;
+	mutex_unlock(&ckpt_restarts_lock);
+	n = ckpt_resume_run(r->ctx, i);
+	if (n && atomic_add_return(n, &r->resumed) == all)
+		wake_up_all(&r->wq);
+	wait_event_killable(r->wq, atomic_read(&r->resumed) == all);
+}
+
 static void tree_block_signals(void)
 {
 	struct sighand_struct *sighand;
@@ -618,8 +641,8 @@ static void tree_block_signals(void)
 	set_current_blocked(&all);
 	/*
 	 * What is pending on it is the builder's, not the image's: dropped
-	 * now, not at its turn, which would drop a signal that a restored
-	 * timer sent it meanwhile. A kill stays.
+	 * now, not at its turn, which would drop a signal sent meanwhile to
+	 * the task being restored. A kill stays.
 	 */
 	sighand = rcu_dereference_protected(current->sighand, 1);
 	spin_lock_irq(&sighand->siglock);
@@ -697,6 +720,7 @@ long ckpt_join(struct file *file, unsigned long flags, int *exit_code)
 				   e->pid);
 	if (READ_ONCE(r->state) != CKPT_TREE_RESTORED)
 		goto out_kill;
+	tree_resume(r, i);
 	tree_restart_put(r);
 	return ret;
 

@@ -44,6 +44,12 @@ const struct ckpt_task_kind ckpt_task_kinds[] = {
 		.shared = CKPT_SHARE_SIGNAL,
 	},
 	{
+		/* Read with the signals, checked and queued after the timers */
+		.name = "pending signals",
+		.restore = ckpt_restore_sigpending,
+		.commit = ckpt_commit_sigpending,
+	},
+	{
 		.name = "syscall",
 		.checkpoint = ckpt_checkpoint_syscall,
 		.restore = ckpt_restore_syscall,

@@ -236,7 +236,57 @@ long ckpt_do_restart(struct ckpt_ctx *ctx)
 		ret = restore_check_caller(ctx);
 	if (!ret)
 		ret = restore_one_task(ctx, 0, true);
+	if (!ret)
+		ckpt_resume_run(ctx, 0);
 	if (ret && ctx->err_errno)
 		ret = -ctx->err_errno;
 	return ret;
+}
+
+/**
+ * ckpt_resume_add() - have the current task do @rs->run as it resumes
+ * @ctx: restart context, at the task's turn
+ * @rs: with @run and @free set; the context owns it from here on
+ */
+void ckpt_resume_add(struct ckpt_ctx *ctx, struct ckpt_resume *rs)
+{
+	rs->index = ctx->cur;
+	list_add_tail(&rs->node, &ctx->resume);
+	ctx->nr_resume++;
+}
+
+/**
+ * ckpt_resume_run() - do what task @index left for when it resumes
+ * @ctx: restart context, every task restored: the list no longer changes
+ * @index: the caller's entry in the tree
+ *
+ * Return: how many entries were run.
+ */
+unsigned int ckpt_resume_run(struct ckpt_ctx *ctx, u32 index)
+{
+	struct ckpt_resume *rs;
+	unsigned int n = 0;
+
+	list_for_each_entry(rs, &ctx->resume, node) {
+		if (rs->index == index) {
+			rs->run(rs);
+			n++;
+		}
+	}
+	return n;
+}
+
+/**
+ * ckpt_resume_free() - free what was left for the tasks to do as they resume
+ * @ctx: restart context, which no task uses any more
+ */
+void ckpt_resume_free(struct ckpt_ctx *ctx)
+{
+	struct ckpt_resume *rs, *next;
+
+	list_for_each_entry_safe(rs, next, &ctx->resume, node) {
+		list_del(&rs->node);
+		rs->free(rs);
+	}
+	ctx->nr_resume = 0;
 }

@@ -169,7 +169,7 @@ bad:
 }
 
 /**
- * ckpt_commit_signals() - install dispositions, mask, altstack, pending
+ * ckpt_commit_signals() - install dispositions, mask, altstack
  * @ctx: restart context
  *
  * Return: 0 or a negative errno.
@@ -195,12 +195,68 @@ int ckpt_commit_signals(struct ckpt_ctx *ctx)
 		siginitset(&sa->sa_mask, a->mask);
 		sigdelsetmask(&sa->sa_mask, sigmask(SIGKILL) | sigmask(SIGSTOP));
 	}
+	spin_unlock_irq(&sighand->siglock);
+
+	siginitset(&blocked, rs->task.blocked);
+	set_current_blocked(&blocked);
+	clear_restore_sigmask();
+	t->sas_ss_sp = rs->task.ss_sp;
+	t->sas_ss_size = rs->task.ss_size;
+	t->sas_ss_flags = rs->task.ss_flags;
+	return 0;
+}
+
+/**
+ * ckpt_restore_sigpending() - check the pending signals against the timers
+ * @ctx: restart context
+ *
+ * Reads nothing: the records came with the signal state; once the timers
+ * are read too, a signal that a timer had queued must name one that
+ * sends it there.
+ *
+ * Return: 0, or -EINVAL for a malformed record.
+ */
+int ckpt_restore_sigpending(struct ckpt_ctx *ctx)
+{
+	struct ckpt_rst_signal *rs = ctx->rst_signal;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ckpt_sigpending_queues(ctx); i++) {
+		ret = ckpt_check_sigpending_timers(ctx, rs->pending[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * ckpt_commit_sigpending() - queue the pending signals read with the rest
+ * @ctx: restart context
+ *
+ * After ckpt_commit_signals() and, for a process, ckpt_commit_timers():
+ * a signal that a timer had queued is queued as the timer's own.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_commit_sigpending(struct ckpt_ctx *ctx)
+{
+	struct ckpt_rst_signal *rs = ctx->rst_signal;
+	struct task_struct *t = current;
+	struct sighand_struct *sighand;
+	unsigned int i;
+	int ret;
+
 	/*
 	 * The caller's own pending signals are not the image's; a kill stays.
-	 * A task of a tree dropped its own when it joined (coordinator.c):
-	 * since then only the restored process's timers may have queued any.
-	 * The process's are its leader's to replace, before its threads.
+	 * They go once its own timers are gone (ckpt_commit_timers()), which
+	 * could else queue more. A task of a tree dropped its own when it
+	 * joined (coordinator.c): what was sent to it since is the restored
+	 * task's, and stays. The process's are its leader's to replace,
+	 * before its threads.
 	 */
+	sighand = rcu_dereference_protected(t->sighand, 1);
+	spin_lock_irq(&sighand->siglock);
 	if (!fatal_signal_pending(t)) {
 		if (!(ctx->flags & RESTART_COORDINATE))
 			flush_sigqueue(&t->pending);
@@ -210,15 +266,8 @@ int ckpt_commit_signals(struct ckpt_ctx *ctx)
 	}
 	spin_unlock_irq(&sighand->siglock);
 
-	siginitset(&blocked, rs->task.blocked);
-	set_current_blocked(&blocked);
-	clear_restore_sigmask();
-	t->sas_ss_sp = rs->task.ss_sp;
-	t->sas_ss_size = rs->task.ss_size;
-	t->sas_ss_flags = rs->task.ss_flags;
 	for (i = 0; i < ckpt_sigpending_queues(ctx); i++) {
-		int ret = ckpt_queue_sigpending(ctx, rs->pending[i]);
-
+		ret = ckpt_queue_sigpending(ctx, rs->pending[i]);
 		if (ret)
 			return ret;
 	}

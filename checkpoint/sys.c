@@ -34,6 +34,7 @@ struct ckpt_ctx *ckpt_ctx_alloc(enum ckpt_op op, struct file *file,
 		return ERR_PTR(-ENOMEM);
 	ctx->op = op;
 	ctx->flags = flags;
+	INIT_LIST_HEAD(&ctx->resume);
 	ctx->file = get_file(file);
 	ctx->ppos = (file->f_mode & FMODE_STREAM) ? NULL : &file->f_pos;
 	ret = ckpt_objhash_alloc(ctx);
@@ -52,6 +53,7 @@ void ckpt_ctx_free(struct ckpt_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	ckpt_resume_free(ctx);
 	ckpt_objhash_free(ctx);
 	ckpt_tree_free(ctx);
 	if (ctx->root)

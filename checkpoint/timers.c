@@ -10,6 +10,12 @@
  * notification, signal, value, target thread and overrun; they are
  * created again with the same ids. A POSIX timer of a CPU-time or alarm
  * clock is refused.
+ *
+ * The timers are created at the process's turn, disarmed, before its
+ * pending signals are queued (a timer's own signal is queued as the
+ * timer's), and armed as the restart resumes (ckpt_resume_add()): the
+ * time left counts from then, not from a turn that the restore of the
+ * rest of a tree follows.
  */
 #include <linux/checkpoint.h>
 #include <linux/errno.h>
@@ -26,13 +32,15 @@
 #include <uapi/linux/time.h>
 
 /**
- * struct ckpt_rst_timers - the timers read at restart, set at the end
+ * struct ckpt_rst_timers - the timers read at restart, armed at resume
  * @itimers: the CKPT_HDR_ITIMERS record
  * @posix: the CKPT_HDR_POSIX_TIMERS record, NULL if the process had none
+ * @resume: arms them as the restart resumes
  */
 struct ckpt_rst_timers {
 	struct ckpt_hdr_itimers itimers;
 	struct ckpt_hdr_posix_timers *posix;
+	struct ckpt_resume resume;
 };
 
 static int cmp_timer_id(const void *a, const void *b)
@@ -225,6 +233,48 @@ bad:
 }
 
 /**
+ * ckpt_timer_signal_ok() - whether a pending signal can be a timer's own
+ * @ctx: restart context, the timers of the task's process read (by the
+ *	task, a process leader) or created (by its leader, before)
+ * @id: the timer (si_timerid)
+ * @signo: the signal
+ * @thread: pending on the task's own queue, not on its process's
+ *
+ * Return: true if the process has timer @id, which sends @signo to the
+ * task (@thread) or to the process.
+ */
+bool ckpt_timer_signal_ok(struct ckpt_ctx *ctx, int id, int signo, bool thread)
+{
+	const struct ckpt_hdr_posix_timers *h;
+	struct posix_timer_state st;
+	pid_t self = ctx->tree->tasks[ctx->cur].pid;
+	bool ok;
+	u32 i;
+
+	if (!ctx->rst_timers) {
+		/* A thread: its leader made the timers */
+		if (posix_timer_save(current, id, &st))
+			return false;
+		ok = st.notify != SIGEV_NONE && st.signo == signo &&
+		     thread == !!(st.notify & SIGEV_THREAD_ID) &&
+		     (!thread || st.pid == task_pid(current));
+		put_pid(st.pid);
+		return ok;
+	}
+	h = ctx->rst_timers->posix;
+	for (i = 0; h && i < h->nr; i++) {
+		const struct ckpt_posix_timer *e = &h->timers[i];
+
+		if (e->id != id)
+			continue;
+		return e->notify != SIGEV_NONE && e->signo == signo &&
+		       thread == !!(e->notify & SIGEV_THREAD_ID) &&
+		       (!thread || e->tid == self);
+	}
+	return false;
+}
+
+/**
  * ckpt_restore_timers() - read and check the interval and POSIX timers
  * @ctx: restart context
  *
@@ -259,7 +309,7 @@ bad:
 
 /*
  * The restarting process's own POSIX timers go, as exec deletes them;
- * the image's are created with their ids and armed.
+ * the image's are created with their ids, disarmed.
  */
 static int commit_posix_timers(struct ckpt_ctx *ctx)
 {
@@ -282,8 +332,6 @@ static int commit_posix_timers(struct ckpt_ctx *ctx)
 		/* The leader may restart as another pid; its threads may not */
 		st.tid = e->tid == self ? task_pid_vnr(current) : e->tid;
 		st.overrun = e->overrun;
-		st.spec.it_value = ns_to_timespec64((s64)e->expires);
-		st.spec.it_interval = ns_to_timespec64((s64)e->interval);
 		ret = posix_timer_restore(&st);
 		if (ret) {
 			ckpt_err(ctx, ret, "cannot create POSIX timer %d", e->id);
@@ -293,19 +341,35 @@ static int commit_posix_timers(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-/**
- * ckpt_commit_timers() - arm the interval and POSIX timers of the image
- * @ctx: restart context
- *
- * Every interval timer is set, so that a disarmed one in the image
- * disarms the restarting process's own; its POSIX timers are deleted.
- *
- * Return: 0 or a negative errno.
- */
-int ckpt_commit_timers(struct ckpt_ctx *ctx)
+/* Whether any timer of @rt is to be armed */
+static bool timers_armed(const struct ckpt_rst_timers *rt)
 {
-	const struct ckpt_hdr_itimers *h = &ctx->rst_timers->itimers;
-	const struct ckpt_itimer *real;
+	u32 i;
+
+	for (i = 0; i < CKPT_ITIMER_NR; i++)
+		if (rt->itimers.timers[i].value || rt->itimers.timers[i].interval)
+			return true;
+	for (i = 0; rt->posix && i < rt->posix->nr; i++)
+		if (rt->posix->timers[i].expires)
+			return true;
+	return false;
+}
+
+static void timers_free(struct ckpt_rst_timers *rt)
+{
+	kvfree(rt->posix);
+	kfree(rt);
+}
+
+static void resume_timers_free(struct ckpt_resume *rs)
+{
+	timers_free(container_of(rs, struct ckpt_rst_timers, resume));
+}
+
+/* The interval timers of the image, as setitimer(2) would set them */
+static int arm_itimers(const struct ckpt_hdr_itimers *h)
+{
+	const struct ckpt_itimer *real = &h->timers[ITIMER_REAL];
 	struct itimerspec64 v;
 	int which, ret;
 
@@ -322,7 +386,6 @@ int ckpt_commit_timers(struct ckpt_ctx *ctx)
 	 * disarms it, but its period must stay, for taking the signal to arm
 	 * it again, as dequeue_signal() does.
 	 */
-	real = &h->timers[ITIMER_REAL];
 	if (!real->value && real->interval) {
 		struct sighand_struct *sighand;
 		struct signal_struct *sig = current->signal;
@@ -335,7 +398,66 @@ int ckpt_commit_timers(struct ckpt_ctx *ctx)
 		sig->it_real_incr = ns_to_ktime((s64)real->interval);
 		spin_unlock_irq(&sighand->siglock);
 	}
-	return commit_posix_timers(ctx);
+	return 0;
+}
+
+/*
+ * Arms the timers as the restart resumes. It cannot fail: the values were
+ * checked, and no task of the process ran since the timers were created.
+ */
+static void resume_timers(struct ckpt_resume *rs)
+{
+	const struct ckpt_rst_timers *rt =
+		container_of(rs, struct ckpt_rst_timers, resume);
+	struct itimerspec64 spec;
+	int ret;
+	u32 i;
+
+	ret = arm_itimers(&rt->itimers);
+	for (i = 0; !ret && rt->posix && i < rt->posix->nr; i++) {
+		const struct ckpt_posix_timer *e = &rt->posix->timers[i];
+
+		if (!e->expires)
+			continue;
+		spec.it_value = ns_to_timespec64((s64)e->expires);
+		spec.it_interval = ns_to_timespec64((s64)e->interval);
+		ret = posix_timer_arm(e->id, &spec);
+	}
+	if (ret)
+		pr_warn_ratelimited("restart of pid %d: cannot arm its timers (%d)\n",
+				    task_pid_vnr(current), ret);
+}
+
+/**
+ * ckpt_commit_timers() - create the POSIX timers, arm all at resume
+ * @ctx: restart context
+ *
+ * The restarting process's own interval timers are disarmed and its POSIX
+ * timers deleted; the image's POSIX timers are created, disarmed. What
+ * the image has armed is armed as the restart resumes.
+ *
+ * Return: 0 or a negative errno.
+ */
+int ckpt_commit_timers(struct ckpt_ctx *ctx)
+{
+	struct ckpt_rst_timers *rt = ctx->rst_timers;
+	struct itimerspec64 off = {};
+	int which, ret;
+
+	for (which = 0; which < CKPT_ITIMER_NR; which++) {
+		ret = do_setitimer(which, &off, NULL);
+		if (ret)
+			return ret;
+	}
+	ret = commit_posix_timers(ctx);
+	if (ret || !timers_armed(rt))
+		return ret;
+	/* The context owns them now */
+	ctx->rst_timers = NULL;
+	rt->resume.run = resume_timers;
+	rt->resume.free = resume_timers_free;
+	ckpt_resume_add(ctx, &rt->resume);
+	return 0;
 }
 
 /**
@@ -348,7 +470,6 @@ void ckpt_cleanup_timers(struct ckpt_ctx *ctx)
 
 	if (!rt)
 		return;
-	kvfree(rt->posix);
-	kfree(rt);
+	timers_free(rt);
 	ctx->rst_timers = NULL;
 }

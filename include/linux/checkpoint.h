@@ -79,6 +79,9 @@ enum ckpt_op {
  * @rst_cpu: restart: CPU state likewise
  * @rst_files: restart: files and fd table likewise
  * @rst_timers: restart: the interval and POSIX timers likewise
+ * @resume: restart: what the restored tasks do as they resume, struct
+ *	ckpt_resume
+ * @nr_resume: restart: how many entries @resume has
  * @err_errno: errno of the first error reported with ckpt_err()
  * @err_msg: message of that error, NUL-terminated, empty if none
  */
@@ -113,6 +116,8 @@ struct ckpt_ctx {
 	struct ckpt_rst_cpu *rst_cpu;
 	struct ckpt_rst_files *rst_files;
 	struct ckpt_rst_timers *rst_timers;
+	struct list_head resume;
+	unsigned int nr_resume;
 	int err_errno;
 	char err_msg[CKPT_ERROR_MSG_MAX];
 };
@@ -261,6 +266,8 @@ int ckpt_checkpoint_signals(struct ckpt_ctx *ctx, struct task_struct *task);
 void ckpt_restore_stop(int signr, bool waited);
 int ckpt_restore_signals(struct ckpt_ctx *ctx);
 int ckpt_commit_signals(struct ckpt_ctx *ctx);
+int ckpt_restore_sigpending(struct ckpt_ctx *ctx);
+int ckpt_commit_sigpending(struct ckpt_ctx *ctx);
 void ckpt_cleanup_signals(struct ckpt_ctx *ctx);
 
 /* timers.c */
@@ -268,6 +275,7 @@ int ckpt_checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *task);
 int ckpt_restore_timers(struct ckpt_ctx *ctx);
 int ckpt_commit_timers(struct ckpt_ctx *ctx);
 void ckpt_cleanup_timers(struct ckpt_ctx *ctx);
+bool ckpt_timer_signal_ok(struct ckpt_ctx *ctx, int id, int signo, bool thread);
 
 /* syscall.c */
 int ckpt_checkpoint_syscall(struct ckpt_ctx *ctx, struct task_struct *task);
@@ -315,11 +323,32 @@ u32 ckpt_tree_share(const struct ckpt_tree_task *e, enum ckpt_share what);
 void ckpt_task_held(struct task_struct *t, struct ckpt_held *held);
 long ckpt_mm_tasks(void);
 
+/**
+ * struct ckpt_resume - what a restored task does as it resumes
+ * @node: in &ckpt_ctx.resume
+ * @index: the task's entry in the tree
+ * @run: done by that task once every task of the restart is restored,
+ *	before any returns to user space
+ * @free: frees the struct, whether @run was done or not
+ *
+ * State that runs by itself once set (a timer) is set then, not at the
+ * task's turn: the tasks restored after it would else give it time.
+ */
+struct ckpt_resume {
+	struct list_head node;
+	u32 index;
+	void (*run)(struct ckpt_resume *rs);
+	void (*free)(struct ckpt_resume *rs);
+};
+
 /* checkpoint.c, restart.c: the two orchestrators */
 long ckpt_do_checkpoint(struct ckpt_ctx *ctx);
 long ckpt_do_restart(struct ckpt_ctx *ctx);
 int ckpt_restart_prologue(struct ckpt_ctx *ctx);
 int ckpt_restart_task(struct ckpt_ctx *ctx, u32 index, bool last);
+void ckpt_resume_add(struct ckpt_ctx *ctx, struct ckpt_resume *rs);
+unsigned int ckpt_resume_run(struct ckpt_ctx *ctx, u32 index);
+void ckpt_resume_free(struct ckpt_ctx *ctx);
 
 /* coordinator.c: the restart of a tree of tasks */
 long ckpt_coordinate(struct file *file, pid_t pid, unsigned long flags);

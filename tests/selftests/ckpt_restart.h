@@ -961,11 +961,12 @@ static inline void rs_run(struct __test_metadata *_metadata, struct rs_test *t,
 
 /*
  * Runs mktree -d on the image t->img, from the file or through a pipe
- * (pipe_in), with --pidns if asked; returns its exit status, *root the
- * pid it printed, err what it said on stderr.
+ * (pipe_in, the trailer held back hold_ms if not 0), with --pidns if
+ * asked; returns its exit status, *root the pid it printed, err what it
+ * said on stderr.
  */
-static inline int rs_mktree(const struct rs_test *t, bool pipe_in, bool pidns, pid_t *root,
-			    char *err, size_t errsz)
+static inline int rs_mktree_held(const struct rs_test *t, bool pipe_in, bool pidns,
+				 unsigned int hold_ms, pid_t *root, char *err, size_t errsz)
 {
 	int out[2], errp[2], in = -1, status;
 	pid_t feeder = 0, pid;
@@ -978,7 +979,8 @@ static inline int rs_mktree(const struct rs_test *t, bool pipe_in, bool pidns, p
 	if (pipe_in) {
 		if (lseek(t->img, 0, SEEK_SET) || fd_slurp(t->img, &img, &len))
 			return -1;
-		in = feeder_spawn(img, len, 4096, &feeder);
+		in = feeder_spawn_held(img, len, 4096, sizeof(struct ckpt_hdr_trailer),
+				       hold_ms, &feeder);
 		if (in < 0)
 			return -1;
 	}
@@ -1014,6 +1016,12 @@ static inline int rs_mktree(const struct rs_test *t, bool pipe_in, bool pidns, p
 		reap_exit_status(&feeder);
 	free(img);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static inline int rs_mktree(const struct rs_test *t, bool pipe_in, bool pidns, pid_t *root,
+			    char *err, size_t errsz)
+{
+	return rs_mktree_held(t, pipe_in, pidns, 0, root, err, errsz);
 }
 
 /* ------------------------------------------------------------------ */

@@ -2011,7 +2011,9 @@ static void restart_ok_case(struct __test_metadata *_metadata,
  * nr_info infos, or shorter than the header; nr_info above
  * CKPT_SIGPENDING_MAX; SIGKILL pending; an info of a signal outside 1..64
  * or not in the record's set; a standard signal queued twice; an info
- * with bytes past the kernel's siginfo not zero.
+ * with bytes past the kernel's siginfo not zero; a timer's signal whose
+ * si_sys_private is neither 0 (a copy) nor 1 (the timer's own), or the
+ * own signal of a timer the process does not have.
  */
 TEST_F_TIMEOUT(real, bad_sigpending, 300)
 {
@@ -2169,6 +2171,16 @@ TEST_F_TIMEOUT(real, bad_sigpending, 300)
 	sp_insert(&r2, r2.n, &shared.info[0]);
 	sp_pair_case(_metadata, self, tp, &task, &r2, "SIGUSR2 queued twice, apart");
 	sp_free(&r2);
+
+	/* a timer's signal: si_sys_private 2, or the own signal of no timer */
+	sp_copy(&r, &shared);
+	put_u32(r.info[2].raw, 8, (uint32_t)SI_TIMER);
+	put_u32(r.info[2].raw, 32, 2);
+	sp_pair_case(_metadata, self, tp, &task, &r, "a timer's signal, si_sys_private 2");
+	put_u32(r.info[2].raw, 32, 1);
+	sp_pair_case(_metadata, self, tp, &task, &r,
+		     "the own signal of a POSIX timer the process has not");
+	sp_free(&r);
 
 	/* bytes past the kernel's siginfo */
 	for (int k = 0; k < 3; k++) {

@@ -16,6 +16,13 @@
  *                     the restarter's own five POSIX timers (ids 0 to 4)
  *                     are gone: the restored program has exactly the
  *                     image's four
+ *  pending_own_signal a periodic timer whose blocked signal is pending at
+ *                     the checkpoint: after the restart its expiries
+ *                     while the signal is still blocked are overruns of
+ *                     that one signal (with those it had counted before
+ *                     the checkpoint), not more signals; and a SIGUSR1
+ *                     sent with kill() stays queued besides a SIGUSR1
+ *                     timer's own, as the kernel had them
  *
  * The times are far apart (seconds), so that how long the checkpoint
  * takes on a slow machine cannot change their order; nothing checks a
@@ -209,6 +216,96 @@ TEST_F_TIMEOUT(restart, restarter_timers_gone, 60)
 	const struct rs_restart_opts o = { .before = restarter_timers };
 
 	rs_run_opts(_metadata, &self->t, four_timers_target, NULL, &o, RS_WAIT_MS);
+}
+
+#define SIG_E		(SIGRTMIN + 5)
+#define E_EVERY_MS	50
+#define U_MS		100
+
+/* How many of signal sig are pending, taken one by one; the last in *si */
+static int take_pending(int sig, siginfo_t *si)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t one;
+	int n = 0;
+
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	while (sigtimedwait(&one, si, &zero) == sig)
+		n++;
+	return n;
+}
+
+static void pending_own_target(const struct rs_test *t, const void *arg)
+{
+	struct timespec zero = { 0, 0 };
+	timer_t te, tu;
+	siginfo_t si;
+	sigset_t set, one;
+	pid_t pid0;
+	int n;
+
+	(void)arg;
+	rs_target_enter(t, 0);
+	pid0 = getpid();
+	sigemptyset(&set);
+	sigaddset(&set, SIG_E);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		rs_setup_fail("sigprocmask");
+	if (make_timer(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIG_E, 505, E_EVERY_MS, E_EVERY_MS, &te) ||
+	    make_timer(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGUSR1, 606, U_MS, 0, &tu) ||
+	    kill(getpid(), SIGUSR1))
+		rs_setup_fail("timers");
+	/* Both fired: SIG_E once (then overruns), SIGUSR1 after the kill's */
+	ckpt_msleep(20 * E_EVERY_MS);
+
+	rs_stop_here();
+
+	rs_restored_begin(pid0);
+	/* Long enough for SIG_E's timer to expire again while blocked */
+	ckpt_msleep(6 * E_EVERY_MS);
+	n = take_pending(SIG_E, &si);
+	rs_check(n == 1, "%d SIG_E pending, expected 1 with overruns", n);
+	if (n == 1) {
+		rs_check(si.si_code == SI_TIMER && si.si_timerid == (int)(intptr_t)te &&
+			 si.si_value.sival_int == 505,
+			 "SIG_E: code %d timer %d value %d", si.si_code, si.si_timerid,
+			 si.si_value.sival_int);
+		/*
+		 * Blocked for 20 periods before the checkpoint: 19 overruns
+		 * and more, of which the 6 periods after the restart make 7
+		 * at most
+		 */
+		rs_check(si.si_overrun >= 15, "SIG_E: overrun %d, expected 15 or more",
+			 si.si_overrun);
+	}
+	/* Taking it armed the timer again: it goes on */
+	sigemptyset(&one);
+	sigaddset(&one, SIG_E);
+	{
+		struct timespec wait = { FIRE_WAIT_S, 0 };
+
+		rs_check(sigtimedwait(&one, &si, &wait) == SIG_E, "SIG_E did not come again");
+	}
+	/* SIGUSR1 twice: the kill's, then the timer's own */
+	sigemptyset(&one);
+	sigaddset(&one, SIGUSR1);
+	n = sigtimedwait(&one, &si, &zero);
+	rs_check(n == SIGUSR1 && si.si_code == SI_USER && si.si_pid == pid0,
+		 "first SIGUSR1: %d, code %d, pid %d", n, si.si_code, si.si_pid);
+	n = sigtimedwait(&one, &si, &zero);
+	rs_check(n == SIGUSR1 && si.si_code == SI_TIMER && si.si_timerid == (int)(intptr_t)tu &&
+		 si.si_value.sival_int == 606,
+		 "second SIGUSR1: %d, code %d, timer %d, value %d", n, si.si_code,
+		 si.si_timerid, si.si_value.sival_int);
+	rs_check(sigtimedwait(&one, &si, &zero) < 0, "a third SIGUSR1");
+	rs_done();
+}
+
+TEST_F_TIMEOUT(restart, pending_own_signal, 120)
+{
+	rs_run_opts(_metadata, &self->t, pending_own_target, NULL, NULL, 90000);
 }
 
 TEST_HARNESS_MAIN

@@ -73,6 +73,9 @@ void ckpt_decode_siginfo(const void *rec, uint32_t i, struct ckpt_siginfo_fields
 	f->pid = (int32_t)ckpt_le32(raw + 16);
 	f->uid = ckpt_le32(raw + 20);
 	f->value = ckpt_le64(raw + 24);
+	f->timer = (int32_t)ckpt_le32(raw + 16);
+	f->overrun = (int32_t)ckpt_le32(raw + 20);
+	f->own = (int32_t)ckpt_le32(raw + 32);
 }
 
 /* CKPT_HDR_SIGHAND */
@@ -251,6 +254,7 @@ int ckpt_check_sigpending(const void *rec, uint32_t len, char *why, size_t size)
 	const char *name;
 	char buf[32];
 	uint32_t i;
+	bool own;
 
 	ckpt_decode_sigpending(rec, &s);
 	if (!queue_name(s.queue))
@@ -272,14 +276,20 @@ int ckpt_check_sigpending(const void *rec, uint32_t len, char *why, size_t size)
 		if (!(s.signal & SIGMASK(f.signo)))
 			return ckpt_bad(why, size, "info %" PRIu32 ": %s is not in the pending"
 					" set 0x%" PRIx64, i, name, (uint64_t)s.signal);
-		if (f.signo < SIGRTMIN_NR && (seen & SIGMASK(f.signo)))
+		own = f.code == SI_TIMER_NR && f.own;
+		if (f.code == SI_TIMER_NR && f.own != 0 && f.own != 1)
+			return ckpt_bad(why, size, "info %" PRIu32 ": si_sys_private %" PRId32
+					" of a timer's signal is neither 0 nor 1", i, f.own);
+		/* A timer's own signal is queued besides the others */
+		if (f.signo < SIGRTMIN_NR && !own && (seen & SIGMASK(f.signo)))
 			return ckpt_bad(why, size, "info %" PRIu32 ": %s is queued twice, and"
 					" is not a real-time signal", i, name);
 		if (!ckpt_all_zero(siginfo_raw(rec, i) + SIGINFO_KEPT,
 				   CKPT_SIGINFO_SIZE - SIGINFO_KEPT))
 			return ckpt_bad(why, size, "info %" PRIu32 ": non-zero bytes after the"
 					" first %u", i, SIGINFO_KEPT);
-		seen |= SIGMASK(f.signo);
+		if (!own)
+			seen |= SIGMASK(f.signo);
 	}
 	return 0;
 }
@@ -347,6 +357,9 @@ static void print_siginfo(FILE *out, const void *rec, uint32_t i)
 	}
 	if (f.code == SI_QUEUE_NR)
 		fprintf(out, " value 0x%" PRIx64, f.value);
+	if (f.code == SI_TIMER_NR)
+		fprintf(out, " timer %" PRId32 " overrun %" PRId32 " value 0x%" PRIx64 "%s",
+			f.timer, f.overrun, f.value, f.own ? " (the timer's own)" : "");
 	putc('\n', out);
 }
 

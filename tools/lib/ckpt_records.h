@@ -114,7 +114,10 @@ struct ckpt_siginfo_fields {
 	int32_t code;		/* si_code, 8 */
 	int32_t pid;		/* si_pid, 16 (SI_USER, SI_TKILL, SI_QUEUE) */
 	uint32_t uid;		/* si_uid, 20 (same) */
-	uint64_t value;		/* si_value, 24 (SI_QUEUE) */
+	uint64_t value;		/* si_value, 24 (SI_QUEUE, SI_TIMER) */
+	int32_t timer;		/* si_timerid, 16 (SI_TIMER) */
+	int32_t overrun;	/* si_overrun, 20 (SI_TIMER) */
+	int32_t own;		/* si_sys_private, 32 (SI_TIMER): the timer queued it */
 };
 
 void ckpt_decode_siginfo(const void *rec, uint32_t i, struct ckpt_siginfo_fields *f);

@@ -76,7 +76,7 @@
 #define CKPT_MAGIC_TAIL		0x00646e6574706b63ULL
 
 /* Bumped on any incompatible change to the records below */
-#define CKPT_FORMAT_VERSION	2
+#define CKPT_FORMAT_VERSION	3
 
 /* Records are padded to this alignment in the stream */
 #define CKPT_RECORD_ALIGN	8
@@ -839,7 +839,11 @@ struct ckpt_hdr_signal_task {
 /**
  * struct ckpt_siginfo - one queued signal
  * @raw: its siginfo_t as user space would see it (si_signo, si_errno,
- *	si_code, then the union), zero beyond what the kernel keeps
+ *	si_code, then the union), zero beyond what the kernel keeps; but
+ *	for a POSIX timer's signal (SI_TIMER), si_sys_private, which the
+ *	kernel keeps for itself, is 1 if the timer queued it (its own
+ *	signal, which its expiries count as overruns of while it is
+ *	pending), 0 for a copy sent with rt_sigqueueinfo(2)
  */
 struct ckpt_siginfo {
 	__u8 raw[CKPT_SIGINFO_SIZE];
