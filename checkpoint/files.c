@@ -13,6 +13,8 @@
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/namei.h>
+#include <linux/path.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
@@ -212,6 +214,33 @@ int ckpt_file_validate(struct ckpt_ctx *ctx, struct file *file,
 	return -ESTALE;
 }
 
+/*
+ * The path must still name a file of the saved type, before it is opened
+ * and even with RESTART_FORCE_FILES: opening what came there instead, a
+ * FIFO (which waits for a peer) or a device, could block or do more
+ */
+static int ckpt_file_type_check(struct ckpt_ctx *ctx,
+				const struct ckpt_hdr_file *h)
+{
+	struct path path;
+	umode_t type;
+	int ret;
+
+	ret = kern_path(h->path, h->f_flags & O_NOFOLLOW ? 0 : LOOKUP_FOLLOW,
+			&path);
+	if (ret) {
+		ckpt_err(ctx, ret, "%s: cannot open it", h->path);
+		return ret;
+	}
+	type = d_inode(path.dentry)->i_mode & S_IFMT;
+	path_put(&path);
+	if (type == (h->mode & S_IFMT))
+		return 0;
+	ckpt_err(ctx, -ESTALE, "%s is another kind of file since the checkpoint",
+		 h->path);
+	return -ESTALE;
+}
+
 /**
  * ckpt_file_reopen() - open a file by the path in its record and check it
  * @ctx: restart context
@@ -226,6 +255,9 @@ struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
 	struct file *file;
 	int ret;
 
+	ret = ckpt_file_type_check(ctx, h);
+	if (ret)
+		return ERR_PTR(ret);
 	/* Not a controlling terminal, should the path be one now */
 	file = filp_open(h->path, h->f_flags | O_NOCTTY, 0);
 	if (IS_ERR(file)) {

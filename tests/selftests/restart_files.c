@@ -11,7 +11,9 @@
  *  stale.*      a file changed between checkpoint and restart (replaced,
  *               grown, touched, removed, replaced while only mapped):
  *               refused with ESTALE (ENOENT if gone); accepted with
- *               RESTART_FORCE_FILES, the restored task then sees the new file
+ *               RESTART_FORCE_FILES, the restored task then sees the new file;
+ *               but a FIFO in its place is refused, forced or not, before
+ *               it is opened (which would wait for a writer)
  *  tty.*        terminal fds are re-attached to the restarter's terminal,
  *               also when the restarter's own fd of that number is not one
  *  fd_above_restarter_limit
@@ -471,7 +473,7 @@ TEST_F_TIMEOUT(restart, files, 60)
 /* files changed between checkpoint and restart                        */
 /* ------------------------------------------------------------------ */
 
-enum change { CH_REPLACE, CH_GROW, CH_TOUCH, CH_REMOVE };
+enum change { CH_REPLACE, CH_GROW, CH_TOUCH, CH_REMOVE, CH_FIFO };
 
 FIXTURE(stale) {
 	struct rs_test t;
@@ -497,6 +499,10 @@ FIXTURE_VARIANT_ADD(stale, touched) {
 
 FIXTURE_VARIANT_ADD(stale, removed) {
 	.change = CH_REMOVE, .mapped = 0, .err = ENOENT,
+};
+
+FIXTURE_VARIANT_ADD(stale, fifo_instead) {
+	.change = CH_FIFO, .mapped = 0, .err = ESTALE,
 };
 
 FIXTURE_VARIANT_ADD(stale, mapped_replaced) {
@@ -621,6 +627,10 @@ TEST_F_TIMEOUT(stale, refused_then_forced, 60)
 	case CH_REMOVE:
 		ASSERT_EQ(0, unlink(path));
 		break;
+	case CH_FIFO:
+		ASSERT_EQ(0, unlink(path));
+		ASSERT_EQ(0, mkfifo(path, 0644));
+		break;
 	}
 
 	rs_restart(_metadata, t, NULL);
@@ -628,6 +638,13 @@ TEST_F_TIMEOUT(stale, refused_then_forced, 60)
 	rs_expect_restart_error(_metadata, t, variant->err);
 	if (variant->change == CH_REMOVE)
 		return;
+	/* A FIFO is not opened, which would wait for a writer, forced or not */
+	if (variant->change == CH_FIFO) {
+		rs_restart(_metadata, t, &force);
+		rs_wait_restarter(_metadata, t, RS_WAIT_MS);
+		rs_expect_restart_error(_metadata, t, ESTALE);
+		return;
+	}
 
 	rs_restart(_metadata, t, &force);
 	rs_wait_restarter(_metadata, t, RS_WAIT_MS);

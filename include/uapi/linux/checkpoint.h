@@ -700,7 +700,9 @@ enum ckpt_file_kind {
  *	a pipe, its name ("pipe:[ino]"), for messages only
  *
  * Restart reopens @path and refuses it (ESTALE) if it is not the same
- * inode with the same size and mtime, unless RESTART_FORCE_FILES is given.
+ * inode with the same size and mtime, unless RESTART_FORCE_FILES is given;
+ * a file of another type at @path is refused before it is opened, even
+ * then.
  * Directories and the image file itself (CKPT_FILE_IMAGE, which the
  * checkpoint was writing) are checked for the same inode only. An end of
  * a pipe is the read or write end (by @f_flags) of the pipe made again
