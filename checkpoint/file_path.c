@@ -80,9 +80,13 @@ static struct file *ckpt_file_chr_restore(struct ckpt_ctx *ctx,
 {
 	struct file *file;
 	dev_t dev = new_decode_dev(h->rdev);
+	int ret;
 
 	if (!S_ISCHR(h->mode) || !ckpt_mem_dev(dev))
 		return ERR_PTR(-EINVAL);
+	ret = ckpt_file_type_check(ctx, h);
+	if (ret)
+		return ERR_PTR(ret);
 	file = filp_open(h->path, h->f_flags | O_NOCTTY, 0);
 	if (IS_ERR(file)) {
 		ckpt_err(ctx, PTR_ERR(file), "%s: cannot open it", h->path);

@@ -214,13 +214,18 @@ int ckpt_file_validate(struct ckpt_ctx *ctx, struct file *file,
 	return -ESTALE;
 }
 
-/*
- * The path must still name a file of the saved type, before it is opened
- * and even with RESTART_FORCE_FILES: opening what came there instead, a
- * FIFO (which waits for a peer) or a device, could block or do more
+/**
+ * ckpt_file_type_check() - whether the path of a record names its type
+ * @ctx: restart context
+ * @h: the CKPT_HDR_FILE record
+ *
+ * Looked up before the file is opened, even with RESTART_FORCE_FILES:
+ * opening what came there instead, a FIFO (which waits for a peer) or a
+ * device, could block or do more.
+ *
+ * Return: 0, or the errno of the lookup or -ESTALE, after an error.
  */
-static int ckpt_file_type_check(struct ckpt_ctx *ctx,
-				const struct ckpt_hdr_file *h)
+int ckpt_file_type_check(struct ckpt_ctx *ctx, const struct ckpt_hdr_file *h)
 {
 	struct path path;
 	umode_t type;
@@ -482,7 +487,6 @@ int ckpt_checkpoint_files(struct ckpt_ctx *ctx, struct task_struct *task)
 static int restore_fd_table_check(struct ckpt_ctx *ctx,
 				  const struct ckpt_hdr_fd_table *t)
 {
-	unsigned long nofile = rlimit_max(RLIMIT_NOFILE);
 	u32 i;
 
 	if (t->__pad || t->h.len != struct_size(t, fds, t->nr_fds))
@@ -495,12 +499,6 @@ static int restore_fd_table_check(struct ckpt_ctx *ctx,
 		    e->flags & ~CKPT_FD_CLOEXEC || e->__pad ||
 		    !ckpt_file_fetch(ctx, e->objref))
 			goto bad;
-	}
-	/* Installed under the restarting task's hard limit: the image's comes last */
-	if (t->nr_fds && (unsigned long)t->fds[t->nr_fds - 1].fd >= nofile) {
-		ckpt_err(ctx, -EMFILE, "fd %d: above the restarting task's hard RLIMIT_NOFILE (%lu)",
-			 t->fds[t->nr_fds - 1].fd, nofile);
-		return -EMFILE;
 	}
 	return 0;
 bad:
@@ -539,12 +537,21 @@ int ckpt_restore_files(struct ckpt_ctx *ctx)
 	return restore_fd_table_check(ctx, t);
 }
 
-/* The soft RLIMIT_NOFILE of current's process, in *@old */
-static void nofile_get(struct rlimit *old)
+/*
+ * Sets the soft RLIMIT_NOFILE of current's process, as do_prlimit() does
+ * but for a moment and whatever the hard limit: replace_fd() checks it.
+ * Returns the one it had.
+ */
+static unsigned long nofile_set(unsigned long cur)
 {
+	struct rlimit *rlim = &current->signal->rlim[RLIMIT_NOFILE];
+	unsigned long old;
+
 	task_lock(current->group_leader);
-	*old = current->signal->rlim[RLIMIT_NOFILE];
+	old = rlim->rlim_cur;
+	rlim->rlim_cur = cur;
 	task_unlock(current->group_leader);
+	return old;
 }
 
 /**
@@ -553,36 +560,25 @@ static void nofile_get(struct rlimit *old)
  *
  * Every descriptor of the restarting task is closed, the image stream's
  * included (the restart holds its own reference to it). The descriptors
- * are installed under a soft RLIMIT_NOFILE raised for the highest, if it
- * must be (the process may have lowered its limit since it opened it, or
- * raised it above the restarting task's), then put back: the image's
- * limits are set last.
+ * are installed under a soft RLIMIT_NOFILE set for the highest, then put
+ * back: the process may have lowered its limits since it opened it, or
+ * raised them above the restarting task's (the image's are set last, or
+ * were set by the leader of a thread with a table of its own). The fds
+ * are below fs.nr_open, which bounds the table.
  *
  * Return: 0 or a negative errno.
  */
 int ckpt_commit_files(struct ckpt_ctx *ctx)
 {
 	const struct ckpt_hdr_fd_table *t = ctx->rst_files->table;
-	struct rlimit old, need;
-	bool raised = false;
+	unsigned long old;
 	u32 i;
 	int ret;
 
 	ret = __close_range(0, ~0U, 0);
 	if (ret)
 		return ret;
-	nofile_get(&old);
-	if (t->nr_fds && (unsigned long)t->fds[t->nr_fds - 1].fd >= old.rlim_cur) {
-		need.rlim_cur = t->fds[t->nr_fds - 1].fd + 1;
-		need.rlim_max = old.rlim_max;
-		ret = do_prlimit(current, RLIMIT_NOFILE, &need, NULL);
-		if (ret) {
-			ckpt_err(ctx, ret, "cannot raise RLIMIT_NOFILE to %lu",
-				 need.rlim_cur);
-			return ret;
-		}
-		raised = true;
-	}
+	old = nofile_set(t->nr_fds ? t->fds[t->nr_fds - 1].fd + 1UL : 0);
 	for (i = 0; i < t->nr_fds && !ret; i++) {
 		const struct ckpt_fd_entry *e = &t->fds[i];
 
@@ -593,8 +589,7 @@ int ckpt_commit_files(struct ckpt_ctx *ctx)
 		else
 			ret = 0;
 	}
-	if (raised)
-		do_prlimit(current, RLIMIT_NOFILE, &old, NULL);
+	nofile_set(old);
 	return ret;
 }
 

@@ -40,6 +40,7 @@ struct ckpt_file_ops {
 	bool pipe;
 };
 
+int ckpt_file_type_check(struct ckpt_ctx *ctx, const struct ckpt_hdr_file *h);
 struct file *ckpt_file_reopen(struct ckpt_ctx *ctx,
 			      const struct ckpt_hdr_file *h, bool identity_only);
 int ckpt_file_validate(struct ckpt_ctx *ctx, struct file *file,

@@ -545,8 +545,8 @@ int ckpt_restore_mm(struct ckpt_ctx *ctx)
 	u32 i;
 	int ret;
 
-	/* The executable and a file for each area at most */
-	ret = ckpt_restore_file_records(ctx, READ_ONCE(sysctl_max_map_count) + 1);
+	/* A file for each area (one more than max_map_count at most) and the executable */
+	ret = ckpt_restore_file_records(ctx, READ_ONCE(sysctl_max_map_count) + 2);
 	if (ret)
 		return ret;
 	h = kmalloc(sizeof(*h), GFP_KERNEL);

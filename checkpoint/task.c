@@ -21,6 +21,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/securebits.h>
+#include <linux/security.h>
 #include <linux/sem.h>
 #include <linux/signal.h>
 #include <linux/slab.h>
@@ -311,6 +312,18 @@ static int restore_rlimits(struct ckpt_ctx *ctx, struct ckpt_rst_task *rt)
 				 "image raises hard limit %d above the restarting task's",
 				 i);
 			return -EPERM;
+		}
+		/* What do_prlimit() would refuse at the end, refused now */
+		if (i == RLIMIT_NOFILE && r->rlim_max > sysctl_nr_open) {
+			ckpt_err(ctx, -EPERM,
+				 "image's hard RLIMIT_NOFILE is above fs.nr_open (%u)",
+				 sysctl_nr_open);
+			return -EPERM;
+		}
+		ret = security_task_setrlimit(current, i, r);
+		if (ret) {
+			ckpt_err(ctx, ret, "resource limit %d refused", i);
+			return ret;
 		}
 	}
 	return 0;

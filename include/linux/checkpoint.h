@@ -222,8 +222,8 @@ struct ckpt_held {
  * @checkpoint: write the records of this kind for a task; NULL for a row
  *	that only checks or commits what another kind read
  * @restore: read them at restart, check them and prepare what they hold;
- *	only the last kind (memory) may change the restarting task; may be
- *	NULL for such a row
+ *	only the memory kind may change the restarting task (the last that
+ *	reads records); may be NULL for such a row
  * @commit: apply what @restore prepared, once the whole image was read;
  *	called in table order, may be NULL
  * @cleanup: release what @restore prepared, whether or not @commit ran;
