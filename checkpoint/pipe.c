@@ -172,7 +172,7 @@ static int ckpt_file_pipe_checkpoint(struct ckpt_ctx *ctx, struct file *file,
 	 * writing) is an end opened again through /proc, which a restart
 	 * would not make
 	 */
-	if (file_inode(file)->i_sb->s_magic == PIPEFS_MAGIC &&
+	if (ckpt_file_is_pipe(file) &&
 	    (READ_ONCE(pipe->readers) > 1 || READ_ONCE(pipe->writers) > 1 ||
 	     (file->f_mode & FMODE_READ && file->f_mode & FMODE_WRITE))) {
 		ckpt_err(ctx, -EOPNOTSUPP,

@@ -50,11 +50,10 @@ static void sigpending_save(struct ckpt_siginfo *si, const struct sigqueue *q)
 	memcpy(si->raw, &info, sizeof(info));
 }
 
-static int cmp_int(const void *a, const void *b)
+/* Whether @info is a timer's own signal, as sigpending_save() marks it */
+static bool sigpending_timer_own(const kernel_siginfo_t *info)
 {
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return x < y ? -1 : x > y;
+	return info->si_code == SI_TIMER && info->si_sys_private;
 }
 
 static struct sigpending *sigpending_of(struct task_struct *t, u32 queue)
@@ -130,7 +129,7 @@ static void sigpending_timer_overruns(struct task_struct *t,
 
 	for (i = 0; i < h->nr_info; i++) {
 		memcpy(&info, h->info[i].raw, sizeof(info));
-		if (info.si_code != SI_TIMER || !info.si_sys_private)
+		if (!sigpending_timer_own(&info))
 			continue;
 		sum = (s64)info.si_overrun +
 		      posix_timer_pending_overrun(t, info.si_tid);
@@ -209,7 +208,7 @@ static bool sigpending_ok(const struct ckpt_hdr_sigpending *h)
 		    memchr_inv(si->raw + sizeof(struct kernel_siginfo), 0,
 			       CKPT_SIGINFO_SIZE - sizeof(struct kernel_siginfo)))
 			return false;
-		own = info.si_code == SI_TIMER && info.si_sys_private;
+		own = sigpending_timer_own(&info);
 		if (info.si_code == SI_TIMER && (u32)info.si_sys_private > 1)
 			return false;
 		/*
@@ -267,20 +266,21 @@ int ckpt_check_sigpending_timers(struct ckpt_ctx *ctx,
 	bool thread = h->queue == CKPT_SIGPENDING_TASK;
 	kernel_siginfo_t info;
 	unsigned int i, n = 0;
-	int *ids, ret = 0;
+	timer_t *ids;
+	int ret = 0;
 
 	ids = kvmalloc_array(max(h->nr_info, 1U), sizeof(*ids), GFP_KERNEL);
 	if (!ids)
 		return -ENOMEM;
 	for (i = 0; i < h->nr_info && !ret; i++) {
 		memcpy(&info, h->info[i].raw, sizeof(info));
-		if (info.si_code != SI_TIMER || !info.si_sys_private)
+		if (!sigpending_timer_own(&info))
 			continue;
 		if (!ckpt_timer_signal_ok(ctx, info.si_tid, info.si_signo, thread))
 			ret = -EINVAL;
 		ids[n++] = info.si_tid;
 	}
-	sort(ids, n, sizeof(*ids), cmp_int, NULL);
+	sort(ids, n, sizeof(*ids), ckpt_cmp_timer_id, NULL);
 	for (i = 1; i < n && !ret; i++)
 		if (ids[i] == ids[i - 1])
 			ret = -EINVAL;
@@ -328,7 +328,7 @@ int ckpt_queue_sigpending(struct ckpt_ctx *ctx,
 
 	for (i = 0; i < h->nr_info; i++) {
 		memcpy(&info, h->info[i].raw, sizeof(info));
-		if (info.si_code == SI_TIMER && info.si_sys_private)
+		if (sigpending_timer_own(&info))
 			ret = requeue_timer_signal(ctx, &info, type == PIDTYPE_PID);
 		else
 			ret = do_send_sig_info(info.si_signo, &info, current, type);

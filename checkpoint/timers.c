@@ -43,7 +43,14 @@ struct ckpt_rst_timers {
 	struct ckpt_resume resume;
 };
 
-static int cmp_timer_id(const void *a, const void *b)
+/**
+ * ckpt_cmp_timer_id() - order two POSIX timer ids, for sort()
+ * @a: a timer_t
+ * @b: another
+ *
+ * Return: <0, 0 or >0 as @a is below, equal to or above @b.
+ */
+int ckpt_cmp_timer_id(const void *a, const void *b)
 {
 	timer_t x = *(const timer_t *)a, y = *(const timer_t *)b;
 
@@ -105,7 +112,7 @@ static int checkpoint_posix_timers(struct ckpt_ctx *ctx, struct task_struct *t)
 	ret = -EBUSY;
 	if (posix_timers_ids(t, ids, n) != n)
 		goto out;
-	sort(ids, n, sizeof(*ids), cmp_timer_id, NULL);
+	sort(ids, n, sizeof(*ids), ckpt_cmp_timer_id, NULL);
 	for (i = 0; i < n; i++) {
 		ret = posix_timer_save(t, ids[i], &st);
 		/* CPU-time clocks have negative ids (MAKE_PROCESS_CPUCLOCK) */

@@ -276,6 +276,7 @@ int ckpt_restore_timers(struct ckpt_ctx *ctx);
 int ckpt_commit_timers(struct ckpt_ctx *ctx);
 void ckpt_cleanup_timers(struct ckpt_ctx *ctx);
 bool ckpt_timer_signal_ok(struct ckpt_ctx *ctx, int id, int signo, bool thread);
+int ckpt_cmp_timer_id(const void *a, const void *b);
 
 /* syscall.c */
 int ckpt_checkpoint_syscall(struct ckpt_ctx *ctx, struct task_struct *task);
